@@ -1,0 +1,193 @@
+"""Reverse-mode differentiation: walk the graph from the output back to the leaves.
+
+Each node's gradient is complete once every Value made from it has passed its share back, so
+the walk counts each node's consumers first (one iterative pass, no recursion) and hands a
+node on when that count reaches zero. Gradients are summed back to each input's shape and
+dtype in `fit_to`, the one place where broadcasting is undone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograd.value import Value, constant
+
+
+def count_consumers(roots: Iterable[Value]) -> dict[Value, int]:
+    """For every Value that requires grad behind `roots`: how many graph edges use it."""
+    counts: dict[Value, int] = {}
+    stack = []
+    for root in roots:
+        if root not in counts:
+            counts[root] = 0
+            stack.append(root)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if parent.requires_grad:
+                if parent in counts:
+                    counts[parent] += 1
+                else:
+                    counts[parent] = 1
+                    stack.append(parent)
+    return counts
+
+
+def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
+    """Sum `g` over the axes that broadcasting added or stretched, so that it has `shape`."""
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    return g.reshape(shape) if lead else g
+
+
+def fit_to(g: Any, parent: Value) -> Any:
+    """Give a raw gradient the shape and dtype of `parent.data`."""
+    data = parent.data
+    if type(data) is float:
+        if type(g) is float:
+            return g
+        return float(np.sum(g))
+    if type(g) is float or g.shape != data.shape:
+        g = sum_to(np.asarray(g), data.shape)
+    if g.dtype != data.dtype:
+        g = g.astype(data.dtype)
+    return g
+
+
+def fit_value_to(g: Value, parent: Value) -> Value:
+    """`fit_to` for a gradient that is itself a Value (create_graph mode)."""
+    if g.shape != parent.shape:
+        g = sum_to(g, parent.shape)
+    if g.dtype != parent.dtype:
+        g = g.astype(parent.dtype)
+    return g
+
+
+def seed_gradient(output: Value, grad: Any) -> Any:
+    """The gradient that starts a backward pass: 1 for a size-1 output, else `grad`."""
+    if grad is None:
+        if output.size != 1:
+            raise RuntimeError(
+                f"backward() on an output of shape {output.shape} needs a gradient: the output "
+                "is not a scalar. Reduce it first (e.g. .sum() or .mean()) or pass grad=.")
+        return 1.0 if type(output.data) is float else np.ones_like(output.data)
+    data = grad.data if isinstance(grad, Value) else np.asarray(grad, dtype=output.dtype)
+    if np.shape(data) != output.shape:
+        raise ValueError(f"gradient of shape {np.shape(data)} given for an output of shape "
+                         f"{output.shape}")
+    return float(data) if type(output.data) is float else np.array(data, dtype=output.dtype)
+
+
+def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
+                 store: bool, wanted: Sequence[Value] = ()) -> dict[Value, Any]:
+    """The backward pass. Returns the gradients of `wanted`; if `store`, adds every gradient
+    into its Value's `.grad` (raw data). In create_graph mode gradients are Values."""
+    for root in roots:
+        if not root.requires_grad:
+            raise RuntimeError("backward through a Value that does not require grad (a constant, "
+                               "or computed under no_grad())")
+    counts = count_consumers(roots)
+    grads: dict[Value, Any] = {}
+    for root, seed in zip(roots, seeds):
+        grads[root] = seed if root not in grads else grads[root] + seed
+    wanted_set = set(wanted)
+    found: dict[Value, Any] = {}
+    stored: set[int] = set()  # ids of arrays already stored as some .grad (see `own`)
+    ready = [root for root in dict.fromkeys(roots) if counts[root] == 0]
+    while ready:
+        node = ready.pop()
+        g = grads.pop(node)
+        if node in wanted_set:
+            found[node] = g
+        if store:
+            store_grad(node, g, stored)
+        op = node._op
+        if op is None:
+            continue
+        parents = node.parents
+        if create_graph:
+            args = (node, *parents, *node._attrs)
+        else:
+            args = (node.data, *[p.data for p in parents], *node._attrs)
+        vjps = op.vjps
+        for i, parent in enumerate(parents):
+            if not parent.requires_grad:
+                continue
+            if create_graph:
+                gp = fit_value_to(vjps[i](g, *args), parent)
+            else:
+                gp = fit_to(raw_vjp(vjps[i], g, args), parent)
+            previous = grads.get(parent)
+            grads[parent] = gp if previous is None else previous + gp
+            counts[parent] -= 1
+            if counts[parent] == 0:
+                ready.append(parent)
+    return found
+
+
+def raw_vjp(vjp: Any, g: Any, args: tuple) -> Any:
+    """Call a vjp on raw data. Python floats raise on 1/0 where numpy gives inf: redo those
+    in numpy so scalars and tensors agree."""
+    try:
+        return vjp(g, *args)
+    except ArithmeticError:
+        as_numpy = [np.float64(a) if type(a) is float else a for a in (g, *args)]
+        return vjp(*as_numpy)
+
+
+def store_grad(node: Value, g: Any, stored: set[int]) -> None:
+    """Add g into node.grad. A leaf's .grad never shares memory with another .grad."""
+    if isinstance(g, Value):
+        g = g.data
+    if isinstance(g, np.ndarray):
+        if node._op is None and (id(g) in stored or g.base is not None
+                                 or not g.flags.writeable):
+            g = g.copy()
+        stored.add(id(g))
+    node.grad = g if node.grad is None else node.grad + g
+
+
+def backward(output: Value, grad: Any = None) -> None:
+    """`output.backward(grad)`: accumulate d(output)/dx (times grad) into x.grad for every x."""
+    run_backward([output], [seed_gradient(output, grad)], create_graph=False, store=True)
+
+
+def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
+         grad_outputs: Any = None, create_graph: bool = False) -> tuple[Value, ...]:
+    """Gradients of `outputs` with respect to `inputs`, returned, without touching any .grad.
+
+    With create_graph=True the returned Values are part of a new graph and can be
+    differentiated again (grad of grad, Hessian-vector products). An input that the outputs
+    do not depend on gets a zero gradient.
+    """
+    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
+    single_input = isinstance(inputs, Value)
+    inputs = [inputs] if single_input else list(inputs)
+    if grad_outputs is None or isinstance(grad_outputs, (Value, np.ndarray, float, int)):
+        grad_outputs = [grad_outputs] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"{len(grad_outputs)} grad_outputs given for {len(outputs)} outputs")
+    for x in inputs:
+        if not isinstance(x, Value) or not x.requires_grad:
+            raise ValueError("grad() inputs must be Values that require grad")
+    seeds = []
+    for output, seed in zip(outputs, grad_outputs):
+        if create_graph:
+            seeds.append(seed if isinstance(seed, Value)
+                         else constant(seed_gradient(output, seed)))
+        else:
+            seeds.append(seed_gradient(output, seed))
+    found = run_backward(outputs, seeds, create_graph, store=False, wanted=inputs)
+    results = []
+    for x in inputs:
+        g = found.get(x)
+        if g is None:
+            g = np.zeros_like(x.data) if x.shape else 0.0
+        results.append(g if isinstance(g, Value) else Value(g, requires_grad=False))
+    return tuple(results)

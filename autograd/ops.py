@@ -1,0 +1,295 @@
+"""Arithmetic and elementwise ops: each op's forward and its chain rule, side by side.
+
+An op is a class that is never instantiated. `forward` runs on raw data (Python floats or numpy
+arrays). `vjps` holds one vector-Jacobian product per input: given the upstream gradient `g`
+(shaped like the output), the output `out` and the inputs, it returns `g * d(out)/d(input)`.
+The vjps are written with operators and methods that floats, numpy arrays and Values share,
+so the same line runs fast on raw data in a plain backward and records a differentiable graph
+under `grad(..., create_graph=True)`. A vjp may return a gradient shaped like the output: the
+engine sums it back to the input's shape (broadcasting is undone in that one place).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from autograd.value import Value, apply
+
+REGISTRY: dict[str, type[Op]] = {}
+
+
+class Op:
+    """Base of every op. Subclasses set `name`, `forward` and `vjps`."""
+
+    name: ClassVar[str] = ""
+    vjps: ClassVar[Any] = ()
+
+    def __init_subclass__(cls) -> None:
+        if cls.name in REGISTRY:
+            raise ValueError(f"two ops are named {cls.name!r}")
+        REGISTRY[cls.name] = cls
+
+    @classmethod
+    def on(cls, *inputs: Any, attrs: tuple = ()) -> Any:
+        """Apply to Values (recording the op) or to raw data (forward only).
+
+        Backward rules use this for the few functions that have no operator, such as exp.
+        """
+        if any(isinstance(x, Value) for x in inputs):
+            return apply(cls, *inputs, attrs=attrs)
+        return cls.forward(*inputs, *attrs)
+
+
+def float_or_array(scalar_fn: Callable, array_fn: Callable) -> Callable:
+    """A forward that uses `math` on floats (20x faster than numpy) and numpy on arrays.
+
+    Where `math` raises (log(0), exp(1000), 1/0) the float goes through numpy instead, so a
+    scalar gives the same inf/nan (and warning) as a tensor would.
+    """
+
+    def forward(x: Any) -> Any:
+        if type(x) is float:
+            try:
+                return scalar_fn(x)
+            except (ArithmeticError, ValueError):
+                return float(array_fn(np.float64(x)))
+        return array_fn(x)
+
+    return forward
+
+
+def _float_divide(a: Any, b: Any) -> Any:
+    try:
+        return a / b
+    except ZeroDivisionError:
+        return float(np.float64(a) / b)
+
+
+def power(a: Any, b: Any) -> Any:
+    """a ** b with numpy's meaning on floats too (nan, not complex, for (-8) ** 0.5)."""
+    if type(a) is float and type(b) is float:
+        try:
+            return math.pow(a, b)
+        except (ArithmeticError, ValueError):
+            return float(np.float64(a) ** b)
+    if isinstance(a, Value) or isinstance(b, Value):
+        return apply(Pow, a, b)
+    return np.power(a, b)
+
+
+def _zero_where_nonpositive(x: Any) -> Any:
+    """log(x), with 0 wherever x <= 0 (used where the log is multiplied by a zero anyway)."""
+    if type(x) is float:
+        return math.log(x) if x > 0 else 0.0
+    safe = np.where(x > 0, x, 1)
+    return np.log(safe)
+
+
+# -- arithmetic ------------------------------------------------------------------------------
+class Add(Op):
+    """out = a + b;  d/da = 1,  d/db = 1"""
+
+    name = "add"
+
+    def forward(a, b):
+        return a + b
+
+    vjps = (lambda g, out, a, b: g,
+            lambda g, out, a, b: g)
+
+
+class Sub(Op):
+    """out = a - b;  d/da = 1,  d/db = -1"""
+
+    name = "sub"
+
+    def forward(a, b):
+        return a - b
+
+    vjps = (lambda g, out, a, b: g,
+            lambda g, out, a, b: -g)
+
+
+class Mul(Op):
+    """out = a * b;  d/da = b,  d/db = a"""
+
+    name = "mul"
+
+    def forward(a, b):
+        return a * b
+
+    vjps = (lambda g, out, a, b: g * b,
+            lambda g, out, a, b: g * a)
+
+
+class Div(Op):
+    """out = a / b;  d/da = 1 / b,  d/db = -a / b**2 = -out / b"""
+
+    name = "div"
+    forward = _float_divide
+
+    vjps = (lambda g, out, a, b: g / b,
+            lambda g, out, a, b: -g * out / b)
+
+
+class Pow(Op):
+    """out = a ** b;  d/da = b * a**(b-1),  d/db = a**b * log(a) (taken as 0 where a <= 0)"""
+
+    name = "pow"
+    forward = power
+
+    vjps = (lambda g, out, a, b: g * b * power(a, b - 1),
+            lambda g, out, a, b: g * out * Log.on(a) if isinstance(a, Value)
+            else g * out * _zero_where_nonpositive(a))
+
+
+class Neg(Op):
+    """out = -x;  d/dx = -1"""
+
+    name = "neg"
+
+    def forward(x):
+        return -x
+
+    vjps = (lambda g, out, x: -g,)
+
+
+class MatMul(Op):
+    """out = a @ b (numpy's matmul, batch dims broadcast);  d/da = g @ b^T,  d/db = a^T @ g
+
+    1-d operands are treated as a row (a) or a column (b) and the extra axis is dropped again.
+    """
+
+    name = "matmul"
+
+    def forward(a, b):
+        if np.ndim(a) == 0 or np.ndim(b) == 0:
+            raise ValueError(f"matmul needs arrays of at least 1 dimension, got shapes "
+                             f"{np.shape(a)} and {np.shape(b)}; use * for scalars")
+        try:
+            return np.matmul(a, b)
+        except ValueError:
+            raise ValueError(f"matmul shapes {np.shape(a)} and {np.shape(b)} do not match: "
+                             f"{np.shape(a)[-1]} != {np.shape(b)[-2 if np.ndim(b) > 1 else 0]}"
+                             ) from None
+
+    def grad_a(g, out, a, b):
+        if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
+            return g * b
+        if b.ndim == 1:  # (..., n) @ (n,) -> (...): g[..., None] * b
+            return g.reshape(g.shape + (1,)) * b
+        if a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m): g[..., None, :] @ b^T, batch summed
+            if g.ndim == 1:
+                return b @ g
+            return (g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) @ swap_last(b)).reshape(
+                g.shape[:-1] + a.shape)
+        return g @ swap_last(b)
+
+    def grad_b(g, out, a, b):
+        if a.ndim == 1 and b.ndim == 1:
+            return g * a
+        if a.ndim == 1:  # (n,) @ (..., n, m): a[:, None] * g[..., None, :]
+            return a.reshape(a.shape + (1,)) * g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+        if b.ndim == 1:  # (..., k, n) @ (n,) -> (..., k): a^T @ g[..., None]
+            return (swap_last(a) @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape)
+        return swap_last(a) @ g
+
+    vjps = (grad_a, grad_b)
+
+
+def swap_last(x: Any) -> Any:
+    """Swap the last two axes (works on arrays and Values alike)."""
+    axes = list(range(x.ndim))
+    axes[-2], axes[-1] = axes[-1], axes[-2]
+    return x.transpose(axes)
+
+
+# -- elementwise functions -------------------------------------------------------------------
+class Exp(Op):
+    """out = e**x;  d/dx = e**x = out"""
+
+    name = "exp"
+    forward = float_or_array(math.exp, np.exp)
+    vjps = (lambda g, out, x: g * out,)
+
+
+class Log(Op):
+    """out = ln(x);  d/dx = 1 / x"""
+
+    name = "log"
+    forward = float_or_array(math.log, np.log)
+    vjps = (lambda g, out, x: g / x,)
+
+
+class Sqrt(Op):
+    """out = sqrt(x);  d/dx = 1 / (2 sqrt(x)) = 1 / (2 out)"""
+
+    name = "sqrt"
+    forward = float_or_array(math.sqrt, np.sqrt)
+    vjps = (lambda g, out, x: g / (2 * out),)
+
+
+class Abs(Op):
+    """out = |x|;  d/dx = sign(x) (0 at 0, as in PyTorch)"""
+
+    name = "abs"
+    forward = float_or_array(abs, np.abs)
+    vjps = (lambda g, out, x: g * sign(x),)
+
+
+class Relu(Op):
+    """out = max(x, 0);  d/dx = 1 where x > 0, else 0"""
+
+    name = "relu"
+    forward = float_or_array(lambda x: x if x > 0.0 else 0.0, lambda x: np.maximum(x, 0))
+    vjps = (lambda g, out, x: g * positive(x),)
+
+
+class Tanh(Op):
+    """out = tanh(x);  d/dx = 1 - tanh(x)**2 = 1 - out**2"""
+
+    name = "tanh"
+    forward = float_or_array(math.tanh, np.tanh)
+    vjps = (lambda g, out, x: g * (1 - out * out),)
+
+
+def _sigmoid_float(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # for x < 0 this cannot overflow
+    return e / (1.0 + e)
+
+
+def _sigmoid_array(x: np.ndarray) -> np.ndarray:
+    # 1 / (1 + e**-x) with -x capped where e**-x would overflow; past the cap the true value is
+    # below the dtype's smallest normal number anyway.
+    cap = math.log(np.finfo(x.dtype).max) - 1
+    t = np.negative(x)
+    np.minimum(t, cap, out=t)
+    np.exp(t, out=t)
+    t += 1
+    return np.reciprocal(t, out=t)
+
+
+class Sigmoid(Op):
+    """out = 1 / (1 + e**-x);  d/dx = out * (1 - out)"""
+
+    name = "sigmoid"
+    forward = float_or_array(_sigmoid_float, _sigmoid_array)
+    vjps = (lambda g, out, x: g * out * (1 - out),)
+
+
+def sign(x: Any) -> Any:
+    """sign of the raw data of x, as a constant (a Value's sign has zero gradient)."""
+    x = x.data if isinstance(x, Value) else x
+    return (x > 0) - (x < 0) if type(x) is float else np.sign(x)
+
+
+def positive(x: Any) -> Any:
+    """1 where the raw data of x is > 0, else 0, as a constant of x's dtype."""
+    x = x.data if isinstance(x, Value) else x
+    return float(x > 0) if type(x) is float else (x > 0).astype(x.dtype)

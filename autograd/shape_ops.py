@@ -1,0 +1,210 @@
+"""Reductions, shape changes and indexing: ops that move numbers around rather than change them.
+
+Same conventions as `autograd.ops`: `forward` on raw data, one vjp per input, written so it
+runs on raw arrays and on Values alike.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import numpy as np
+
+from autograd.ops import Op
+from autograd.value import Value
+
+
+def raw(x: Any) -> Any:
+    """The data behind a Value, or x itself."""
+    return x.data if isinstance(x, Value) else x
+
+
+def unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
+    """Undo a reduction for the backward pass: put the reduced axes back and broadcast to shape."""
+    if axis is not None and not keepdims and np.ndim(raw(g)) > 0:
+        axes = axis if isinstance(axis, tuple) else (axis,)
+        g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
+    return BroadcastTo.on(g, attrs=(shape,))
+
+
+class per_input:  # noqa: N801 - reads as a function in an op's `vjps = per_input(...)`
+    """vjps for an op with any number of inputs: `vjps[i]` is `vjp` with i as first argument."""
+
+    def __init__(self, vjp: Any) -> None:
+        self.vjp = vjp
+
+    def __getitem__(self, i: int) -> Any:
+        return functools.partial(self.vjp, i)
+
+
+# -- reductions ------------------------------------------------------------------------------
+class Sum(Op):
+    """out = sum of x over axis;  d/dx = 1 for every element summed"""
+
+    name = "sum"
+
+    def forward(x, axis, keepdims):
+        return np.sum(x, axis=axis, keepdims=keepdims)
+
+    vjps = (lambda g, out, x, axis, keepdims: unreduce(g, np.shape(x), axis, keepdims),)
+
+
+class Mean(Op):
+    """out = sum of x over axis / n;  d/dx = 1 / n"""
+
+    name = "mean"
+
+    def forward(x, axis, keepdims):
+        return np.mean(x, axis=axis, keepdims=keepdims)
+
+    def vjp(g, out, x, axis, keepdims):
+        count = np.size(raw(x)) // max(np.size(raw(out)), 1)
+        return unreduce(g / count, np.shape(x), axis, keepdims)
+
+    vjps = (vjp,)
+
+
+class Max(Op):
+    """out = max of x over axis;  d/dx = 1 at the maximum, shared evenly between ties"""
+
+    name = "max"
+
+    def forward(x, axis, keepdims):
+        return np.max(x, axis=axis, keepdims=keepdims)
+
+    def vjp(g, out, x, axis, keepdims):
+        x_data = raw(x)
+        at_max = x_data == np.max(x_data, axis=axis, keepdims=True)
+        share = at_max / np.sum(at_max, axis=axis, keepdims=True)
+        return unreduce(g, np.shape(x), axis, keepdims) * share.astype(np.result_type(x_data))
+
+    vjps = (vjp,)
+
+
+# -- shape changes ---------------------------------------------------------------------------
+class BroadcastTo(Op):
+    """out = x repeated along new or size-1 axes;  d/dx = 1 (the engine sums g back to x's shape)"""
+
+    name = "broadcast_to"
+
+    def forward(x, shape):
+        return np.broadcast_to(x, shape)
+
+    vjps = (lambda g, out, x, shape: g,)
+
+
+class Reshape(Op):
+    """out = x with a new shape;  d/dx: g reshaped back"""
+
+    name = "reshape"
+
+    def forward(x, shape):
+        return np.reshape(x, shape)
+
+    vjps = (lambda g, out, x, shape: g.reshape(np.shape(x)),)
+
+
+class Transpose(Op):
+    """out = x with permuted axes;  d/dx: g permuted back"""
+
+    name = "transpose"
+
+    def forward(x, axes):
+        return np.transpose(x, axes)
+
+    vjps = (lambda g, out, x, axes: g.transpose(tuple(np.argsort(axes))),)
+
+
+class AsType(Op):
+    """out = x converted to another float dtype;  d/dx: g converted back"""
+
+    name = "astype"
+
+    def forward(x, dtype):
+        return np.asarray(x).astype(dtype)
+
+    vjps = (lambda g, out, x, dtype: AsType.on(g, attrs=(np.result_type(raw(x)),)),)
+
+
+# -- indexing --------------------------------------------------------------------------------
+def is_basic_index(index: Any) -> bool:
+    """True for ints, slices, None and Ellipsis: each element is picked at most once."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, np.integer, slice))
+               for p in parts)
+
+
+class GetItem(Op):
+    """out = x[index];  d/dx: g added into zeros at index (repeated indices accumulate)"""
+
+    name = "getitem"
+
+    def forward(x, index):
+        if type(x) is float:
+            raise IndexError("a 0-d Value cannot be indexed")
+        return x[index]
+
+    vjps = (lambda g, out, x, index: IndexAdd.on(g, attrs=(np.shape(x), index)),)
+
+
+class IndexAdd(Op):
+    """out = zeros(shape) with g added at index (the backward of getitem);  d/dg = out[index]"""
+
+    name = "index_add"
+
+    def forward(g, shape, index):
+        out = np.zeros(shape, dtype=np.result_type(g))
+        if is_basic_index(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    vjps = (lambda g, out, source, shape, index: g[index],)
+
+
+class Concat(Op):
+    """out = inputs joined along axis;  d/d(input i): the slice of g where input i sits"""
+
+    name = "concat"
+
+    def forward(*inputs_and_axis):
+        *inputs, axis = inputs_and_axis
+        return np.concatenate(inputs, axis=axis)
+
+    def vjp(i, g, out, *inputs_and_axis):
+        *inputs, axis = inputs_and_axis
+        start = sum(np.shape(x)[axis] for x in inputs[:i])
+        stop = start + np.shape(inputs[i])[axis]
+        return g[(slice(None),) * axis + (slice(start, stop),)]
+
+    vjps = per_input(vjp)
+
+
+class Stack(Op):
+    """out = inputs stacked along a new axis;  d/d(input i) = g[..., i, ...] at that axis"""
+
+    name = "stack"
+
+    def forward(*inputs_and_axis):
+        *inputs, axis = inputs_and_axis
+        return np.stack(inputs, axis=axis)
+
+    def vjp(i, g, out, *inputs_and_axis):
+        axis = inputs_and_axis[-1]
+        return g[(slice(None),) * axis + (i,)]
+
+    vjps = per_input(vjp)
+
+
+class Where(Op):
+    """out = a where cond else b;  d/da = 1 where cond,  d/db = 1 where not cond"""
+
+    name = "where"
+
+    def forward(a, b, cond):
+        return np.where(cond, a, b)
+
+    vjps = (lambda g, out, a, b, cond: Where.on(g, 0.0, attrs=(cond,)),
+            lambda g, out, a, b, cond: Where.on(0.0, g, attrs=(cond,)))

@@ -1,0 +1,393 @@
+"""The `Value`: one class for scalars and tensors, and the code that records ops on them.
+
+A Value holds `.data` and, after a backward pass, `.grad`. Scalar data is kept as a Python
+float (a float op costs ~50 ns, a numpy 0-d op ~1 µs); anything else is a numpy array of a
+floating dtype. An op's result remembers its inputs (`.parents`) and the op that made it
+(`.op`), which is all that backward needs. Nothing points back from an input to its result, so
+a graph is freed by reference counting as soon as its output is dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+Data = Any  # a Python float or a numpy array/scalar of a floating dtype
+
+
+class _GradMode:
+    """Whether ops record a graph (switched off by `no_grad`)."""
+
+    enabled = True
+
+
+@contextlib.contextmanager
+def no_grad() -> Iterator[None]:
+    """Inside this block ops record no graph; their results have `requires_grad=False`."""
+    previous = _GradMode.enabled
+    _GradMode.enabled = False
+    try:
+        yield
+    finally:
+        _GradMode.enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    return _GradMode.enabled
+
+
+class _Scope:
+    """The labels of the code that is running, outermost first (e.g. nested nn.Modules)."""
+
+    current: tuple[str, ...] = ()
+
+
+@contextlib.contextmanager
+def scope(label: str) -> Iterator[None]:
+    """Tag every Value created inside this block with `label`, nested inside the enclosing
+    scopes: `Value.scope` is then (..., label). Drawings group Values by it."""
+    previous = _Scope.current
+    _Scope.current = (*previous, str(label))
+    try:
+        yield
+    finally:
+        _Scope.current = previous
+
+
+def as_data(x: object) -> Data:
+    """Convert user data to what a Value stores: a float, or a float numpy array."""
+    if type(x) is float:
+        return x
+    if isinstance(x, (bool, int, float, np.bool_, np.integer, np.float64)):
+        return float(x)
+    if x is None or isinstance(x, (str, bytes)):
+        raise TypeError(f"Value data must be a number, a list or a numpy array, got {x!r}")
+    array = np.asarray(x)
+    kind = array.dtype.kind
+    if kind in "biu":
+        array = array.astype(np.float64)
+    elif kind != "f":
+        raise TypeError(
+            f"Value data must be numeric (float, int or bool), got dtype {array.dtype}"
+        )
+    if array.ndim == 0 and array.dtype == np.float64:
+        return float(array)
+    return array
+
+
+class Value:
+    """A scalar or a tensor in a computation graph.
+
+    `Value(data, requires_grad=True, name=None)`; `data` is a number, a (nested) list or a
+    numpy array. Floating dtypes are kept, ints and bools become float64.
+    """
+
+    __slots__ = ("__weakref__", "_attrs", "_op", "data", "grad", "name", "parents",
+                 "requires_grad", "scope")
+
+    # numpy defers to us: `array * value` calls Value.__rmul__ instead of making an object array
+    __array_ufunc__ = None
+    __array_priority__ = 1000.0
+
+    def __init__(self, data: object, requires_grad: bool = True, name: str | None = None):
+        if isinstance(data, Value):
+            raise TypeError("Value(data) got a Value; use .detach() to copy it as a new leaf")
+        self.data = as_data(data)
+        self.grad = None
+        self.requires_grad = bool(requires_grad)
+        self.name = name
+        self.parents = ()
+        self._op = None
+        self._attrs = ()
+        self.scope = _Scope.current
+
+    # -- what it is ---------------------------------------------------------------------
+    @property
+    def op(self) -> str:
+        """Name of the op that made this Value ("" for a leaf)."""
+        return "" if self._op is None else self._op.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return () if type(self.data) is float else self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self) -> int:
+        return 1 if type(self.data) is float else self.data.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return np.dtype(np.float64) if type(self.data) is float else self.data.dtype
+
+    def __len__(self) -> int:
+        if not self.shape:
+            raise TypeError("len() of a 0-d Value")
+        return self.shape[0]
+
+    def __iter__(self) -> Iterator[Value]:
+        return (self[i] for i in range(len(self)))
+
+    # -- conversions --------------------------------------------------------------------
+    def item(self) -> float:
+        if self.size != 1:
+            raise ValueError(f"item() needs a Value of size 1, got shape {self.shape}")
+        return float(np.asarray(self.data).reshape(()))
+
+    def __float__(self) -> float:
+        if self.size != 1:
+            raise TypeError(f"float() needs a Value of size 1, got shape {self.shape}")
+        return self.item()
+
+    def __bool__(self) -> bool:
+        if self.size != 1:
+            raise ValueError(f"the truth value of a Value of shape {self.shape} is ambiguous")
+        return bool(self.item())
+
+    def __array__(self, dtype: object = None, copy: object = None) -> np.ndarray:
+        array = np.asarray(self.data)
+        return array if dtype is None else array.astype(dtype)
+
+    def numpy(self) -> np.ndarray:
+        return np.asarray(self.data)
+
+    def detach(self) -> Value:
+        """A new leaf with the same data and no graph (requires_grad=False)."""
+        return Value(self.data, requires_grad=False, name=self.name)
+
+    def __repr__(self) -> str:
+        if self.size <= 6:
+            shown = repr(self.data) if type(self.data) is float else np.array2string(
+                np.asarray(self.data), precision=4, separator=", ")
+            text = f"Value({shown}"
+            if self.dtype != np.float64:
+                text += f", dtype={self.dtype}"
+        else:
+            text = f"Value(shape={self.shape}, dtype={self.dtype}"
+        if self.name:
+            text += f", name={self.name!r}"
+        if self._op is not None:
+            text += f", op={self.op!r}"
+        elif not self.requires_grad:
+            text += ", requires_grad=False"
+        return text + ")"
+
+    # -- backward -----------------------------------------------------------------------
+    def backward(self, grad: object = None) -> None:
+        """Add d(self)/d(x) * grad into `x.grad` for every x in the graph that requires grad."""
+        from autograd.engine import backward
+
+        backward(self, grad)
+
+    # -- operators (numbers and numpy arrays on either side are constants) ---------------
+    def __add__(self, other: object) -> Value:
+        return apply(Add, self, other)
+
+    def __radd__(self, other: object) -> Value:
+        return apply(Add, other, self)
+
+    def __sub__(self, other: object) -> Value:
+        return apply(Sub, self, other)
+
+    def __rsub__(self, other: object) -> Value:
+        return apply(Sub, other, self)
+
+    def __mul__(self, other: object) -> Value:
+        return apply(Mul, self, other)
+
+    def __rmul__(self, other: object) -> Value:
+        return apply(Mul, other, self)
+
+    def __truediv__(self, other: object) -> Value:
+        return apply(Div, self, other)
+
+    def __rtruediv__(self, other: object) -> Value:
+        return apply(Div, other, self)
+
+    def __pow__(self, other: object) -> Value:
+        return apply(Pow, self, other)
+
+    def __rpow__(self, other: object) -> Value:
+        return apply(Pow, other, self)
+
+    def __matmul__(self, other: object) -> Value:
+        return apply(MatMul, self, other)
+
+    def __rmatmul__(self, other: object) -> Value:
+        return apply(MatMul, other, self)
+
+    def __neg__(self) -> Value:
+        return apply(Neg, self)
+
+    def __pos__(self) -> Value:
+        return self
+
+    # Values hash by identity (graphs put them in sets); `==` stays identity too.
+    __hash__ = object.__hash__
+
+    # -- methods (each is also a function in `autograd`) ---------------------------------
+    def exp(self) -> Value:
+        return apply(Exp, self)
+
+    def log(self) -> Value:
+        return apply(Log, self)
+
+    def sigmoid(self) -> Value:
+        return apply(Sigmoid, self)
+
+    def tanh(self) -> Value:
+        return apply(Tanh, self)
+
+    def relu(self) -> Value:
+        return apply(Relu, self)
+
+    def sqrt(self) -> Value:
+        return apply(Sqrt, self)
+
+    def abs(self) -> Value:
+        return apply(Abs, self)
+
+    __abs__ = abs
+
+    def sum(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Value:
+        return apply(Sum, self, attrs=(normalize_axis(axis, self.ndim), keepdims))
+
+    def mean(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Value:
+        return apply(Mean, self, attrs=(normalize_axis(axis, self.ndim), keepdims))
+
+    def max(self, axis: int | tuple[int, ...] | None = None, keepdims: bool = False) -> Value:
+        if self.size == 0:
+            raise ValueError("max() of an empty Value")
+        return apply(Max, self, attrs=(normalize_axis(axis, self.ndim), keepdims))
+
+    def reshape(self, *shape: int | tuple[int, ...]) -> Value:
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        new_shape = np.empty(self.shape, dtype=np.bool_).reshape(shape).shape  # checks it
+        return apply(Reshape, self, attrs=(new_shape,))
+
+    def transpose(self, *axes: int | tuple[int, ...]) -> Value:
+        """Permute the axes as numpy does: no axes reverses them (`x.T`)."""
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        if not axes:
+            axes = tuple(reversed(range(self.ndim)))
+        if sorted(normalize_axis(axes, self.ndim)) != list(range(self.ndim)):
+            raise ValueError(f"transpose axes {axes} are not a permutation of a "
+                             f"{self.ndim}-d Value's axes")
+        return apply(Transpose, self, attrs=(normalize_axis(axes, self.ndim),))
+
+    @property
+    def T(self) -> Value:
+        return self.transpose()
+
+    def astype(self, dtype: object) -> Value:
+        """Convert to another floating dtype (gradients flow back in the original dtype)."""
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"astype needs a floating dtype, got {dtype}")
+        return apply(AsType, self, attrs=(dtype,))
+
+    def __getitem__(self, index: object) -> Value:
+        return apply(GetItem, self, attrs=(normalize_index(index),))
+
+    def softmax(self, axis: int = -1) -> Value:
+        return apply(Softmax, self, attrs=(normalize_axis(axis, self.ndim),))
+
+    def log_softmax(self, axis: int = -1) -> Value:
+        return apply(LogSoftmax, self, attrs=(normalize_axis(axis, self.ndim),))
+
+
+def constant(x: object) -> Value:
+    """Wrap a number or an array as a leaf that needs no gradient."""
+    if isinstance(x, Value):
+        return x
+    return Value(x, requires_grad=False)
+
+
+def apply(op: Any, *inputs: object, attrs: tuple = ()) -> Value:
+    """Run `op` forward on the inputs' data and record the result in the graph.
+
+    Inputs that are not Values become constants. The result is a node (with parents and op)
+    only if grad mode is on and some input requires grad; otherwise it is a constant leaf.
+    """
+    parents = tuple(x if isinstance(x, Value) else constant(x) for x in inputs)
+    data = op.forward(*[p.data for p in parents], *attrs)
+    if type(data) is not float and type(data) is np.float64:
+        data = float(data)  # a 0-d float64 result stays a fast, "weak" Python float
+    out = Value.__new__(Value)
+    out.data = data
+    out.grad = None
+    out.name = None
+    out.scope = _Scope.current
+    if _GradMode.enabled and any(p.requires_grad for p in parents):
+        out.requires_grad = True
+        out.parents = parents
+        out._op = op
+        out._attrs = attrs
+    else:
+        out.requires_grad = False
+        out.parents = ()
+        out._op = None
+        out._attrs = ()
+    return out
+
+
+def normalize_axis(axis: int | tuple[int, ...] | list | None, ndim: int):
+    """Check `axis` against `ndim` and make it non-negative (a tuple stays a tuple)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (tuple, list)):
+        return tuple(normalize_axis(a, ndim) for a in axis)
+    axis = int(axis)
+    if not -ndim <= axis < max(ndim, 1):
+        raise ValueError(f"axis {axis} is out of range for a {ndim}-d Value")
+    return axis % max(ndim, 1)
+
+
+def normalize_index(index: object) -> object:
+    """Turn Values and lists inside an index into numpy arrays (indices are never differentiated)."""
+    if isinstance(index, tuple):
+        return tuple(normalize_index(i) for i in index)
+    if isinstance(index, Value):
+        index = index.data
+        if not isinstance(index, np.ndarray):
+            raise IndexError("a Value used as an index must hold an integer or boolean array")
+    if isinstance(index, list):
+        index = np.asarray(index)
+    if isinstance(index, np.ndarray) and index.dtype.kind == "f":
+        if not np.all(index == np.round(index)):
+            raise IndexError("index arrays must hold integers or booleans")
+        index = index.astype(np.intp)
+    return index
+
+
+# The op classes import Value from this module, so they are bound after the class exists.
+from autograd.ops import (  # noqa: E402
+    Abs,
+    Add,
+    Div,
+    Exp,
+    Log,
+    MatMul,
+    Mul,
+    Neg,
+    Pow,
+    Relu,
+    Sigmoid,
+    Sqrt,
+    Sub,
+    Tanh,
+)
+from autograd.shape_ops import AsType, GetItem, Max, Mean, Reshape, Sum, Transpose  # noqa: E402
+from autograd.fused_ops import LogSoftmax, Softmax  # noqa: E402
