@@ -8,6 +8,7 @@ dtype in `fit_to`, the one place where broadcasting is undone.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -34,6 +35,29 @@ def count_consumers(roots: Iterable[Value]) -> dict[Value, int]:
                     counts[parent] = 1
                     stack.append(parent)
     return counts
+
+
+def prepare_nodes(roots: Iterable[Value]) -> None:
+    """Set `_pending` (the number of graph edges that use it) and clear `_g` on every Value
+    that requires grad behind `roots`. Same walk as `count_consumers`, but the counts live on
+    the nodes: the backward loop then needs no dictionary look-ups."""
+    stack = []
+    for root in roots:
+        root._pending = 0
+        root._g = None
+        stack.append(root)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for parent in node.parents:
+            if parent.requires_grad:
+                if parent in seen:
+                    parent._pending += 1
+                else:
+                    seen.add(parent)
+                    parent._pending = 1
+                    parent._g = None
+                    stack.append(parent)
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
@@ -92,53 +116,66 @@ def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: boo
         if not root.requires_grad:
             raise RuntimeError("backward through a Value that does not require grad (a constant, "
                                "or computed under no_grad())")
-    counts = count_consumers(roots)
-    grads: dict[Value, Any] = {}
+    # The pass creates no reference cycles, so the cyclic collector has nothing to find; left
+    # on, it would walk the whole (large, young) graph again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _backward_pass(roots, seeds, create_graph, store, set(wanted))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
+                   store: bool, wanted: set[Value]) -> dict[Value, Any]:
+    prepare_nodes(roots)
     for root, seed in zip(roots, seeds):
-        grads[root] = seed if root not in grads else grads[root] + seed
-    wanted_set = set(wanted)
+        root._g = seed if root._g is None else root._g + seed
     found: dict[Value, Any] = {}
-    stored: set[int] = set()  # ids of arrays already stored as some .grad (see `own`)
-    ready = [root for root in dict.fromkeys(roots) if counts[root] == 0]
+    stored: set[int] = set()  # ids of arrays already stored as some .grad (see store_grad)
+    fit = fit_value_to if create_graph else fit_to
+    ready = [root for root in dict.fromkeys(roots) if root._pending == 0]
+    # This loop runs once per node: it is written for speed, the scalar case checked first.
+    # A node is ready when every Value made from it has added its share into `node._g`.
     while ready:
         node = ready.pop()
-        g = grads.pop(node)
-        if node in wanted_set:
+        g = node._g
+        node._g = None
+        if wanted and node in wanted:
             found[node] = g
         if store:
-            store_grad(node, g, stored)
+            if type(g) is float:
+                node.grad = g if node.grad is None else node.grad + g
+            else:
+                store_grad(node, g, stored)
         op = node._op
         if op is None:
             continue
         parents = node.parents
         if create_graph:
             args = (node, *parents, *node._attrs)
+        elif len(parents) == 2 and not node._attrs:
+            a, b = parents
+            args = (node.data, a.data, b.data)
         else:
             args = (node.data, *[p.data for p in parents], *node._attrs)
         vjps = op.vjps
         for i, parent in enumerate(parents):
             if not parent.requires_grad:
                 continue
-            if create_graph:
-                gp = fit_value_to(vjps[i](g, *args), parent)
-            else:
-                gp = fit_to(raw_vjp(vjps[i], g, args), parent)
-            previous = grads.get(parent)
-            grads[parent] = gp if previous is None else previous + gp
-            counts[parent] -= 1
-            if counts[parent] == 0:
+            try:
+                gp = vjps[i](g, *args)
+            except ArithmeticError:  # a float raised on 1/0: numpy gives inf, as tensors do
+                gp = vjps[i](*[np.float64(a) if type(a) is float else a for a in (g, *args)])
+            if type(gp) is not float or type(parent.data) is not float:
+                gp = fit(gp, parent)
+            previous = parent._g
+            parent._g = gp if previous is None else previous + gp
+            parent._pending -= 1
+            if not parent._pending:
                 ready.append(parent)
     return found
-
-
-def raw_vjp(vjp: Any, g: Any, args: tuple) -> Any:
-    """Call a vjp on raw data. Python floats raise on 1/0 where numpy gives inf: redo those
-    in numpy so scalars and tensors agree."""
-    try:
-        return vjp(g, *args)
-    except ArithmeticError:
-        as_numpy = [np.float64(a) if type(a) is float else a for a in (g, *args)]
-        return vjp(*as_numpy)
 
 
 def store_grad(node: Value, g: Any, stored: set[int]) -> None:

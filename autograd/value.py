@@ -85,8 +85,9 @@ class Value:
     numpy array. Floating dtypes are kept, ints and bools become float64.
     """
 
-    __slots__ = ("__weakref__", "_attrs", "_op", "data", "grad", "name", "parents",
-                 "requires_grad", "scope")
+    # _g and _pending are the backward pass's working space (see autograd.engine)
+    __slots__ = ("__weakref__", "_attrs", "_g", "_op", "_pending", "data", "grad", "name",
+                 "parents", "requires_grad", "scope")
 
     # numpy defers to us: `array * value` calls Value.__rmul__ instead of making an object array
     __array_ufunc__ = None
@@ -191,43 +192,43 @@ class Value:
 
     # -- operators (numbers and numpy arrays on either side are constants) ---------------
     def __add__(self, other: object) -> Value:
-        return apply(Add, self, other)
+        return apply_binary(Add, self, other)
 
     def __radd__(self, other: object) -> Value:
-        return apply(Add, other, self)
+        return apply_binary(Add, other, self)
 
     def __sub__(self, other: object) -> Value:
-        return apply(Sub, self, other)
+        return apply_binary(Sub, self, other)
 
     def __rsub__(self, other: object) -> Value:
-        return apply(Sub, other, self)
+        return apply_binary(Sub, other, self)
 
     def __mul__(self, other: object) -> Value:
-        return apply(Mul, self, other)
+        return apply_binary(Mul, self, other)
 
     def __rmul__(self, other: object) -> Value:
-        return apply(Mul, other, self)
+        return apply_binary(Mul, other, self)
 
     def __truediv__(self, other: object) -> Value:
-        return apply(Div, self, other)
+        return apply_binary(Div, self, other)
 
     def __rtruediv__(self, other: object) -> Value:
-        return apply(Div, other, self)
+        return apply_binary(Div, other, self)
 
     def __pow__(self, other: object) -> Value:
-        return apply(Pow, self, other)
+        return apply_binary(Pow, self, other)
 
     def __rpow__(self, other: object) -> Value:
-        return apply(Pow, other, self)
+        return apply_binary(Pow, other, self)
 
     def __matmul__(self, other: object) -> Value:
-        return apply(MatMul, self, other)
+        return apply_binary(MatMul, self, other)
 
     def __rmatmul__(self, other: object) -> Value:
-        return apply(MatMul, other, self)
+        return apply_binary(MatMul, other, self)
 
     def __neg__(self) -> Value:
-        return apply(Neg, self)
+        return apply_unary(Neg, self)
 
     def __pos__(self) -> Value:
         return self
@@ -237,25 +238,25 @@ class Value:
 
     # -- methods (each is also a function in `autograd`) ---------------------------------
     def exp(self) -> Value:
-        return apply(Exp, self)
+        return apply_unary(Exp, self)
 
     def log(self) -> Value:
-        return apply(Log, self)
+        return apply_unary(Log, self)
 
     def sigmoid(self) -> Value:
-        return apply(Sigmoid, self)
+        return apply_unary(Sigmoid, self)
 
     def tanh(self) -> Value:
-        return apply(Tanh, self)
+        return apply_unary(Tanh, self)
 
     def relu(self) -> Value:
-        return apply(Relu, self)
+        return apply_unary(Relu, self)
 
     def sqrt(self) -> Value:
-        return apply(Sqrt, self)
+        return apply_unary(Sqrt, self)
 
     def abs(self) -> Value:
-        return apply(Abs, self)
+        return apply_unary(Abs, self)
 
     __abs__ = abs
 
@@ -312,6 +313,11 @@ def constant(x: object) -> Value:
     """Wrap a number or an array as a leaf that needs no gradient."""
     if isinstance(x, Value):
         return x
+    if type(x) is float:  # the common case (`y * 0.5`): skip the checks in __init__
+        leaf = Value.__new__(Value)
+        leaf.data, leaf.grad, leaf.requires_grad, leaf.name = x, None, False, None
+        leaf.parents, leaf._op, leaf._attrs, leaf.scope = (), None, (), _Scope.current
+        return leaf
     return Value(x, requires_grad=False)
 
 
@@ -323,23 +329,34 @@ def apply(op: Any, *inputs: object, attrs: tuple = ()) -> Value:
     """
     parents = tuple(x if isinstance(x, Value) else constant(x) for x in inputs)
     data = op.forward(*[p.data for p in parents], *attrs)
+    return _result(data, op, parents, attrs, any(p.requires_grad for p in parents))
+
+
+# `apply` unrolled for one and two inputs without attributes: every operator and elementwise
+# method goes through these, once per op, so they are the hottest code in scalar programs.
+def apply_unary(op: Any, x: Value) -> Value:
+    return _result(op.forward(x.data), op, (x,), (), x.requires_grad)
+
+
+def apply_binary(op: Any, a: object, b: object) -> Value:
+    if not isinstance(a, Value):
+        a = constant(a)
+    if not isinstance(b, Value):
+        b = constant(b)
+    return _result(op.forward(a.data, b.data), op, (a, b), (),
+                   a.requires_grad or b.requires_grad)
+
+
+def _result(data: Data, op: Any, parents: tuple, attrs: tuple, requires_grad: bool) -> Value:
+    """The Value an op returns: a graph node, or a constant leaf when no grad is needed."""
+    out = Value.__new__(Value)
     if type(data) is not float and type(data) is np.float64:
         data = float(data)  # a 0-d float64 result stays a fast, "weak" Python float
-    out = Value.__new__(Value)
-    out.data = data
-    out.grad = None
-    out.name = None
-    out.scope = _Scope.current
-    if _GradMode.enabled and any(p.requires_grad for p in parents):
-        out.requires_grad = True
-        out.parents = parents
-        out._op = op
-        out._attrs = attrs
+    out.data, out.grad, out.name, out.scope = data, None, None, _Scope.current
+    if requires_grad and _GradMode.enabled:
+        out.requires_grad, out.parents, out._op, out._attrs = True, parents, op, attrs
     else:
-        out.requires_grad = False
-        out.parents = ()
-        out._op = None
-        out._attrs = ()
+        out.requires_grad, out.parents, out._op, out._attrs = False, (), None, ()
     return out
 
 
