@@ -7,7 +7,9 @@
 """
 
 from autograd.value import Value, is_grad_enabled, no_grad, scope  # isort: skip
+from autograd.drawing import draw_graph
 from autograd.engine import grad
+from autograd.explain import explain_backward
 from autograd.functional import (
     abs,
     binary_cross_entropy_with_logits,
@@ -44,7 +46,9 @@ __all__ = [
     "broadcast_to",
     "concat",
     "cross_entropy",
+    "draw_graph",
     "exp",
+    "explain_backward",
     "grad",
     "gradcheck",
     "is_grad_enabled",

@@ -79,7 +79,7 @@ def fit_to(g: Any, parent: Value) -> Any:
         return float(np.sum(g))
     if type(g) is float or g.shape != data.shape:
         g = sum_to(np.asarray(g), data.shape)
-    if g.dtype != data.dtype:
+    if g.dtype is not data.dtype and g.dtype != data.dtype:  # `is` answers most cases fast
         g = g.astype(data.dtype)
     return g
 
@@ -130,7 +130,7 @@ def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: boo
 def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
                    store: bool, wanted: set[Value]) -> dict[Value, Any]:
     prepare_nodes(roots)
-    for root, seed in zip(roots, seeds):
+    for root, seed in zip(roots, seeds, strict=True):
         root._g = seed if root._g is None else root._g + seed
     found: dict[Value, Any] = {}
     stored: set[int] = set()  # ids of arrays already stored as some .grad (see store_grad)
@@ -144,20 +144,26 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         node._g = None
         if wanted and node in wanted:
             found[node] = g
-        if store:
-            if type(g) is float:
-                node.grad = g if node.grad is None else node.grad + g
-            else:
-                store_grad(node, g, stored)
         op = node._op
+        if store:
+            if op is None:
+                store_leaf_grad(node, g, stored)
+            else:  # an intermediate's .grad may share memory with others: it is for reading
+                node.grad = g if node.grad is None else node.grad + g
+                if type(g) is not float:
+                    stored.add(id(g))
         if op is None:
             continue
         parents = node.parents
         if create_graph:
             args = (node, *parents, *node._attrs)
-        elif len(parents) == 2 and not node._attrs:
+        elif node._attrs:
+            args = (node.data, *[p.data for p in parents], *node._attrs)
+        elif len(parents) == 2:
             a, b = parents
             args = (node.data, a.data, b.data)
+        elif len(parents) == 1:
+            args = (node.data, parents[0].data)
         else:
             args = (node.data, *[p.data for p in parents], *node._attrs)
         vjps = op.vjps
@@ -166,8 +172,8 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
                 continue
             try:
                 gp = vjps[i](g, *args)
-            except ArithmeticError:  # a float raised on 1/0: numpy gives inf, as tensors do
-                gp = vjps[i](*[np.float64(a) if type(a) is float else a for a in (g, *args)])
+            except ArithmeticError:
+                gp = vjp_in_numpy(vjps[i], g, args)
             if type(gp) is not float or type(parent.data) is not float:
                 gp = fit(gp, parent)
             previous = parent._g
@@ -178,16 +184,20 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
     return found
 
 
-def store_grad(node: Value, g: Any, stored: set[int]) -> None:
-    """Add g into node.grad. A leaf's .grad never shares memory with another .grad."""
-    if isinstance(g, Value):
-        g = g.data
+def vjp_in_numpy(vjp: Any, g: Any, args: tuple) -> Any:
+    """Redo a vjp that raised on Python floats (1/0) with numpy floats, which give inf or nan
+    (and a warning) as a tensor would."""
+    return vjp(*[np.float64(a) if type(a) is float else a for a in (g, *args)])
+
+
+def store_leaf_grad(leaf: Value, g: Any, stored: set[int]) -> None:
+    """Add g into leaf.grad, which never shares memory with another .grad: optimizers and
+    users may update it in place."""
     if isinstance(g, np.ndarray):
-        if node._op is None and (id(g) in stored or g.base is not None
-                                 or not g.flags.writeable):
+        if id(g) in stored or g.base is not None or not g.flags.writeable:
             g = g.copy()
         stored.add(id(g))
-    node.grad = g if node.grad is None else node.grad + g
+    leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def backward(output: Value, grad: Any = None) -> None:
@@ -214,7 +224,7 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
         if not isinstance(x, Value) or not x.requires_grad:
             raise ValueError("grad() inputs must be Values that require grad")
     seeds = []
-    for output, seed in zip(outputs, grad_outputs):
+    for output, seed in zip(outputs, grad_outputs, strict=True):
         if create_graph:
             seeds.append(seed if isinstance(seed, Value)
                          else constant(seed_gradient(output, seed)))

@@ -367,13 +367,13 @@ def normalize_axis(axis: int | tuple[int, ...] | list | None, ndim: int):
     if isinstance(axis, (tuple, list)):
         return tuple(normalize_axis(a, ndim) for a in axis)
     axis = int(axis)
-    if not -ndim <= axis < max(ndim, 1):
+    if not -ndim <= axis < ndim:
         raise ValueError(f"axis {axis} is out of range for a {ndim}-d Value")
-    return axis % max(ndim, 1)
+    return axis % ndim
 
 
 def normalize_index(index: object) -> object:
-    """Turn Values and lists inside an index into numpy arrays (indices are never differentiated)."""
+    """Turn Values and lists inside an index into numpy arrays (an index gets no gradient)."""
     if isinstance(index, tuple):
         return tuple(normalize_index(i) for i in index)
     if isinstance(index, Value):
@@ -390,6 +390,7 @@ def normalize_index(index: object) -> object:
 
 
 # The op classes import Value from this module, so they are bound after the class exists.
+from autograd.fused_ops import LogSoftmax, Softmax  # noqa: E402
 from autograd.ops import (  # noqa: E402
     Abs,
     Add,
@@ -407,4 +408,3 @@ from autograd.ops import (  # noqa: E402
     Tanh,
 )
 from autograd.shape_ops import AsType, GetItem, Max, Mean, Reshape, Sum, Transpose  # noqa: E402
-from autograd.fused_ops import LogSoftmax, Softmax  # noqa: E402

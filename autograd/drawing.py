@@ -1,0 +1,217 @@
+"""`draw_graph`: the graph behind a Value as a Graphviz drawing.
+
+Each Value is a box (its name, data and, after a backward, its grad) and each op an oval
+between its inputs and its output. Leaves that require grad, constants, intermediate results
+and the output each have their own look. Values made inside `with ag.scope(label):` are drawn
+inside a frame labelled `label` (nested scopes, nested frames), and so are the parameters used
+only there (a module's weights are drawn in its frame). Building the drawing needs only
+the `graphviz` Python package; rendering it to a file needs Graphviz's `dot` program.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import Counter
+
+import graphviz
+
+from autograd.collapse import REST, Group, Plan, Scope, plan_drawing
+from autograd.formatting import describe_parts
+from autograd.value import Value
+
+DEFAULT_MAX_NODES = 400  # dot lays this many boxes out in about a second
+
+FONT = "Helvetica"
+GRAD_COLOR = "#b3261e"
+LOOKS = {  # Graphviz attributes of each kind of box
+    "parameter": {"shape": "box", "style": "rounded,filled", "fillcolor": "#d6e6ff"},
+    "constant": {"shape": "box", "style": "rounded,filled,dashed", "fillcolor": "#f2f2f2",
+                 "color": "#888888", "fontcolor": "#555555"},
+    "intermediate": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffffff"},
+    "output": {"shape": "box", "style": "rounded,filled", "fillcolor": "#ffe2b8",
+               "penwidth": "2.5"},
+    "op": {"shape": "ellipse", "style": "filled", "fillcolor": "#ececec", "fontsize": "12",
+           "margin": "0.05,0.02", "height": "0.3"},
+    "summary": {"shape": "box3d", "style": "filled", "fillcolor": "#fff5c2"},
+}
+CLUSTER_LOOK = {"style": "rounded", "color": "#7a7a7a", "fontcolor": "#444444",
+                "labeljust": "l", "fontname": FONT}
+RANKDIRS = ("LR", "RL", "TB", "BT")
+
+
+def draw_graph(root: Value, *, show_data: bool = True, show_grad: bool = True,
+               rankdir: str = "LR", max_nodes: int | None = DEFAULT_MAX_NODES,
+               ) -> graphviz.Digraph:
+    """Draw the graph behind `root` (a `graphviz.Digraph`: it shows itself in Jupyter;
+    `.render(outfile="g.svg")` or `.pipe(format="svg")` need Graphviz's `dot` program).
+
+    - show_data / show_grad: print each Value's data / its `.grad` (when it has one).
+      Scalars are printed to 4 significant digits, tensors as shape, dtype, min/mean/max.
+    - rankdir: "LR" draws inputs on the left and the output on the right ("TB": top-down).
+    - max_nodes: the most Value boxes to draw. Past it, whole scopes and then the parts of the
+      graph farthest from the output are folded into summary boxes that say what they hold,
+      and the drawing's caption says how much was folded. None draws every Value.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"draw_graph needs a Value, got {type(root).__name__}")
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if max_nodes is not None and max_nodes < 2:
+        raise ValueError(f"max_nodes must be at least 2 (or None for no limit), got {max_nodes}")
+    plan = plan_drawing(topological_order(root), root, max_nodes)
+    dot = graphviz.Digraph(
+        # newrank: dot ranks all nodes at once instead of cluster by cluster, which lays a
+        # graph of many scopes out ~20x faster (2 s instead of 60 s for 2,000 Values)
+        graph_attr={"rankdir": rankdir, "newrank": "true", "fontname": FONT,
+                    "nodesep": "0.25", "ranksep": "0.35"},
+        node_attr={"fontname": FONT, "fontsize": "13"},
+        edge_attr={"arrowsize": "0.7", "color": "#555555"})
+    boxes = add_boxes(dot, plan, root, show_data, show_grad)
+    add_edges(dot, plan, boxes)
+    if plan.group_of:
+        dot.attr(label=html_label(caption(plan, max_nodes)), labelloc="t", fontsize="14")
+    return dot
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value behind `root`, each after its inputs (inputs in argument order), iteratively:
+    graphs can be far deeper than Python's recursion limit."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        value, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(value)
+        elif value not in seen:
+            seen.add(value)
+            stack.append((value, True))
+            stack.extend((p, False) for p in reversed(value.parents) if p not in seen)
+    return order
+
+
+def kind_of(value: Value, root: Value) -> str:
+    if value is root:
+        return "output"
+    if value.parents:
+        return "intermediate"
+    return "parameter" if value.requires_grad else "constant"
+
+
+# -- nodes -----------------------------------------------------------------------------------
+def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, show_data: bool,
+              show_grad: bool) -> dict[Value, str]:
+    """Add a box per shown Value (and an oval per op), a box per folded group, each inside the
+    frames of its scope. Returns the id of the box that shows each Value."""
+    clusters: dict[Scope, graphviz.Digraph] = {(): dot}
+    group_ids = {group: f"g{k}" for k, group in enumerate(plan.groups)}
+    boxes: dict[Value, str] = {}
+    for i, value in enumerate(plan.values):
+        group = plan.group_of.get(value)
+        if group is not None:
+            boxes[value] = group_ids[group]
+            if group.values[0] is value:
+                frame = cluster_for(group.container, clusters)
+                frame.node(group_ids[group], html_label(summary_lines(group), bold_first=True),
+                           _attributes=LOOKS["summary"])
+            continue
+        boxes[value] = f"v{i}"
+        frame = cluster_for(plan.visible_scope(plan.scope_of[value]), clusters)
+        frame.node(f"v{i}", value_label(value, show_data, show_grad),
+                   _attributes=LOOKS[kind_of(value, root)])
+        if value.parents:
+            frame.node(f"op{i}", html_label([value.op]), _attributes=LOOKS["op"])
+    # A subgraph is copied into its parent when added, so the innermost frames go in first.
+    for scope in sorted((s for s in clusters if s), key=len, reverse=True):
+        clusters[scope[:-1]].subgraph(clusters[scope])
+    return boxes
+
+
+def cluster_for(scope: Scope, clusters: dict[Scope, graphviz.Digraph]) -> graphviz.Digraph:
+    """The frame of `scope`, made (with the frames around it) on first use."""
+    for depth in range(1, len(scope) + 1):
+        prefix = scope[:depth]
+        if prefix not in clusters:
+            attrs = {**CLUSTER_LOOK, "label": html_label([prefix[-1]])}
+            clusters[prefix] = graphviz.Digraph(name=f"cluster_{len(clusters)}",
+                                                graph_attr=attrs)
+    return clusters[scope]
+
+
+# -- edges -----------------------------------------------------------------------------------
+def add_edges(dot: graphviz.Digraph, plan: Plan, boxes: dict[Value, str]) -> None:
+    """input -> op -> output for every shown Value. Edges into or out of a summary box are
+    drawn once per pair of boxes, dashed, and labelled with their number when more than one."""
+    folded_edges: Counter[tuple[str, str]] = Counter()
+    for i, value in enumerate(plan.values):
+        if not value.parents:
+            continue
+        shown = value not in plan.group_of
+        if shown:
+            dot.edge(f"op{i}", boxes[value])
+        head = f"op{i}" if shown else boxes[value]
+        for parent in value.parents:
+            tail = boxes[parent]
+            if shown and parent not in plan.group_of:
+                dot.edge(tail, head)  # x * x draws two arrows: x is used twice
+            elif tail != head:
+                folded_edges[tail, head] += 1
+    for (tail, head), count in folded_edges.items():
+        dot.edge(tail, head, label=f"×{count}" if count > 1 else None, style="dashed")
+
+
+# -- labels ----------------------------------------------------------------------------------
+def value_label(value: Value, show_data: bool, show_grad: bool) -> str:
+    """A small table: the name in bold, then `data` and `grad` rows."""
+    rows = []
+    if value.name:
+        rows.append(f'<TR><TD COLSPAN="2"><B>{html.escape(value.name)}</B></TD></TR>')
+    if show_data:
+        rows.append(field_row("data", value.data, color=None))
+    if show_grad and value.grad is not None:
+        rows.append(field_row("grad", value.grad, color=GRAD_COLOR))
+    if not rows:
+        return ""
+    return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
+            + "".join(rows) + "</TABLE>>")
+
+
+def field_row(title: str, data: object, color: str | None) -> str:
+    """`title | value`, the value on one or two lines (a tensor: shape and dtype, then values)."""
+    text = "<BR/>".join(html.escape(part) for part in describe_parts(data))
+    if color:
+        title, text = (f'<FONT COLOR="{color}">{part}</FONT>' for part in (title, text))
+    return (f'<TR><TD ALIGN="LEFT" VALIGN="TOP"><I>{title}</I></TD>'
+            f'<TD ALIGN="LEFT" BALIGN="LEFT">{text}</TD></TR>')
+
+
+def html_label(lines: list[str], bold_first: bool = False) -> str:
+    """Lines of plain text as a Graphviz HTML label (so no character needs DOT escaping)."""
+    escaped = [html.escape(line) for line in lines]
+    if bold_first and escaped:
+        escaped[0] = f"<B>{escaped[0]}</B>"
+    return "<" + "<BR/>".join(escaped) + ">"
+
+
+def summary_lines(group: Group) -> list[str]:
+    """What a summary box holds: its title, how many Values, which ops, how many leaves."""
+    title = "rest of the graph" if group.key == REST else group.key[-1]
+    ops = Counter(value.op for value in group.values if value.parents)
+    leaves = sum(1 for value in group.values if not value.parents)
+    shown = [f"{count} {op}" for op, count in sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))]
+    if len(shown) > 4:
+        shown[3:] = [f"{sum(sorted(ops.values(), reverse=True)[3:])} other"]
+    lines = [f"{title} (folded)", f"{len(group.values)} values"]
+    if shown:
+        lines.append("ops: " + ", ".join(shown))
+    if leaves:
+        lines.append(f"{leaves} lea{'ves' if leaves > 1 else 'f'}")
+    return lines
+
+
+def caption(plan: Plan, max_nodes: int | None) -> list[str]:
+    folded = len(plan.group_of)
+    boxes = len(plan.groups)
+    return [f"{len(plan.values) - folded} of {len(plan.values)} values drawn one by one; "
+            f"{folded} folded into {boxes} summary box{'es' if boxes > 1 else ''} "
+            f"(max_nodes={max_nodes})"]

@@ -1,0 +1,255 @@
+"""`explain_backward`: the chain rule of one backward pass, step by step, as a table.
+
+It walks the graph in the engine's order (a node's turn comes once every Value made from it
+has passed its gradient back) and calls the ops' own vjps, so each number in the table is the
+one `backward()` computes. It stores nothing in `.grad`.
+
+Each step is one op: the gradient of the root with respect to the op's output (`upstream`),
+and for each input the local derivative and the gradient passed back to it. The local
+derivative d(output)/d(input) is given when the output is a single number: it is then
+shaped like the input, and the gradient passed is `upstream * local`. For a tensor output it
+would be a Jacobian matrix with output.size x input.size entries; backprop never builds it
+(the vjp multiplies the upstream gradient through it directly), so `local` is None and the
+table shows the gradient passed only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from autograd.engine import count_consumers, fit_to, seed_gradient, vjp_in_numpy
+from autograd.formatting import describe
+from autograd.value import Value
+
+
+@dataclass(frozen=True)
+class InputStep:
+    """What one input of an op receives in a backward step."""
+
+    value: Value
+    label: str
+    local: Any  # d(output)/d(input) shaped like the input; None for a tensor output or constant
+    grad: Any  # the gradient passed back to this input; None for a constant (needs no grad)
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One op of the backward pass: upstream gradient in, one gradient out per input."""
+
+    number: int  # 1 for the op that made the root
+    op: str
+    rule: str  # the op's derivative, as its docstring states it
+    output: Value
+    label: str  # how the table names the output
+    upstream: Any  # d(root)/d(output), complete when the step runs
+    sources: tuple[int, ...]  # the steps whose gradients were summed into it (() for the seed)
+    inputs: tuple[InputStep, ...]
+
+
+@dataclass(frozen=True)
+class LeafGradient:
+    """The total gradient a leaf ends up with (what backward() adds into its .grad)."""
+
+    value: Value
+    label: str
+    grad: Any
+    sources: tuple[int, ...]
+
+
+@dataclass(frozen=True, repr=False)
+class Explanation:
+    """The result of `explain_backward`; `str()` (or `print`) gives the table."""
+
+    root: Value
+    steps: tuple[BackwardStep, ...]
+    leaves: tuple[LeafGradient, ...]
+
+    def __str__(self) -> str:
+        return render(self)
+
+    def __repr__(self) -> str:  # short: the steps of a big graph would fill the screen
+        return f"<Explanation: {len(self.steps)} backward steps; print() it for the table>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        """IPython and Jupyter show the table, not the repr."""
+        printer.text(str(self))
+
+
+def explain_backward(root: Value, grad: Any = None) -> Explanation:
+    """Replay the backward pass from `root` (seeded with 1, or with `grad` for a tensor
+    root, as in `root.backward(grad)`) and record every chain-rule step. No `.grad` changes."""
+    if not isinstance(root, Value):
+        raise TypeError(f"explain_backward needs a Value, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError("explain_backward through a Value that does not require grad (a "
+                           "constant, or computed under no_grad()): there is nothing to explain")
+    labels = Labels()
+    labels.name_root(root)
+    counts = count_consumers([root])
+    grads: dict[Value, Any] = {root: seed_gradient(root, grad)}
+    sources: dict[Value, list[int]] = {root: []}
+    steps: list[BackwardStep] = []
+    leaves: list[LeafGradient] = []
+    ready = [root]
+    while ready:  # the engine's order: a node goes when its last consumer has passed back
+        node = ready.pop()
+        g = grads.pop(node)
+        if node._op is None:
+            leaves.append(LeafGradient(node, labels(node), g, tuple(sources.pop(node))))
+            continue
+        number = len(steps) + 1
+        inputs = []
+        for i, parent in enumerate(node.parents):
+            if not parent.requires_grad:
+                inputs.append(InputStep(parent, labels(parent), None, None))
+                continue
+            passed = fit_to(call_vjp(node, i, g), parent)
+            inputs.append(InputStep(parent, labels(parent), local_derivative(node, i), passed))
+            previous = grads.get(parent)
+            grads[parent] = passed if previous is None else previous + passed
+            sources.setdefault(parent, []).append(number)
+            counts[parent] -= 1
+            if counts[parent] == 0:
+                ready.append(parent)
+        steps.append(BackwardStep(number, node.op, rule_of(node), node, labels(node), g,
+                                  tuple(sources.pop(node)), tuple(inputs)))
+    return Explanation(root, tuple(steps), tuple(leaves))
+
+
+def call_vjp(node: Value, i: int, g: Any) -> Any:
+    """The op's vjp for input i on raw data, called as the engine calls it."""
+    args = (node.data, *[p.data for p in node.parents], *node._attrs)
+    try:
+        return node._op.vjps[i](g, *args)
+    except ArithmeticError:
+        return vjp_in_numpy(node._op.vjps[i], g, args)
+
+
+def local_derivative(node: Value, i: int) -> Any:
+    """d(node)/d(input i), shaped like the input, when `node` is a single number: the vjp
+    with an upstream gradient of 1. None for a tensor output (see the module docstring)."""
+    if node.size != 1:
+        return None
+    return fit_to(call_vjp(node, i, seed_gradient(node, None)), node.parents[i])
+
+
+def rule_of(node: Value) -> str:
+    """The first line of the op's docstring: its forward and derivative in one line."""
+    doc = node._op.__doc__ or ""
+    return doc.strip().splitlines()[0] if doc.strip() else node.op
+
+
+class Labels:
+    """Names for the Values of the table: their `.name`, else `out` for the root, `const` for a
+    constant and v1, v2, ... for the others, numbered in the order the explanation meets them."""
+
+    def __init__(self) -> None:
+        self.known: dict[Value, str] = {}
+        self.unnamed = 0
+
+    def name_root(self, root: Value) -> None:
+        self.known[root] = root.name or "out"
+
+    def __call__(self, value: Value) -> str:
+        label = self.known.get(value)
+        if label is None:
+            if value.name:
+                label = value.name
+            elif not value.requires_grad:
+                label = "const"
+            else:
+                self.unnamed += 1
+                label = f"v{self.unnamed}"
+            self.known[value] = label
+        return label
+
+
+# -- the table -------------------------------------------------------------------------------
+TABLE_WIDTH = 110  # wider tables (tensors) are printed as one block per step instead
+JACOBIAN_NOTE = ("-- : the output is a tensor, so d(output)/d(input) is a Jacobian matrix; "
+                 "backprop never builds it\n     but multiplies the upstream gradient through "
+                 "it (the op's vjp), giving the gradient passed.")
+
+
+def render(explanation: Explanation) -> str:
+    steps = explanation.steps
+    root = f"{explanation_label(explanation)} = {describe(explanation.root.data)}"
+    if not steps:
+        lines = [f"{root} is a leaf: backward() has no op to go through."]
+    else:
+        lines = [f"Backward pass from {root}: {len(steps)} op{'s' if len(steps) > 1 else ''}, "
+                 "in the order backward() takes them.",
+                 "grad passed = upstream x local derivative; an input used more than once adds "
+                 "up what it gets.", ""]
+        rows = step_table(steps)
+        lines += rows if max(map(len, rows)) <= TABLE_WIDTH else step_blocks(steps)
+    if any(item.grad is not None and item.local is None for step in steps for item in step.inputs):
+        lines += ["", JACOBIAN_NOTE]
+    leaf_rows = [[leaf.label, describe(leaf.value.data), describe(leaf.grad), sources(leaf)]
+                 for leaf in explanation.leaves]
+    if leaf_rows:
+        lines += ["", "What backward() adds into each leaf's .grad:"]
+        lines += table(["leaf", "data", "grad", "from steps"], leaf_rows)
+    rules = dict.fromkeys(f"{step.op}: {step.rule}" for step in steps)
+    if rules:
+        lines += ["", "Rules used (each op's forward and local derivatives):"]
+        lines += [f"  {rule}" for rule in rules]
+    return "\n".join(lines)
+
+
+def input_cells(item: InputStep) -> list[str]:
+    """input, local derivative, gradient passed."""
+    head = f"{item.label} = {describe(item.value.data)}"
+    if item.grad is None:
+        return [head, "", "(constant)"]
+    return [head, "--" if item.local is None else describe(item.local), describe(item.grad)]
+
+
+def sources(record: BackwardStep | LeafGradient) -> str:
+    return ", ".join(map(str, record.sources)) or "seed"
+
+
+def step_table(steps: tuple[BackwardStep, ...]) -> list[str]:
+    rows = []
+    for step in steps:
+        lead = [str(step.number), step.op, f"{step.label} = {describe(step.output.data)}",
+                describe(step.upstream), sources(step)]
+        for k, item in enumerate(step.inputs):
+            rows.append((lead if k == 0 else [""] * len(lead)) + input_cells(item))
+    return table(["step", "op", "output", "upstream", "from", "input", "local d(out)/d(in)",
+                  "grad passed"], rows, right_aligned={0})
+
+
+def step_blocks(steps: tuple[BackwardStep, ...]) -> list[str]:
+    """The same content as `step_table`, one block per step, for values too wide for columns."""
+    lines = []
+    for step in steps:
+        lines += [f"step {step.number}: {step.op}",
+                  f"  output    {step.label} = {describe(step.output.data)}",
+                  f"  upstream  {describe(step.upstream)}  (from: {sources(step)})"]
+        for item in step.inputs:
+            head, local, passed = input_cells(item)
+            lines.append(f"  input     {head}")
+            if item.grad is not None:
+                lines += [f"    local d(out)/d(in)  {local}", f"    grad passed         {passed}"]
+            else:
+                lines.append("    (constant: no gradient)")
+    return lines
+
+
+def explanation_label(explanation: Explanation) -> str:
+    steps, leaves = explanation.steps, explanation.leaves
+    return steps[0].label if steps else leaves[0].label
+
+
+def table(header: list[str], rows: list[list[str]], right_aligned: set[int] = frozenset()
+          ) -> list[str]:
+    """Rows of cells as aligned text columns under a header and a rule."""
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.rjust(w) if c in right_aligned else cell.ljust(w)
+                         for c, (cell, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
