@@ -213,11 +213,12 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     differentiated again (grad of grad, Hessian-vector products). An input that the outputs
     do not depend on gets a zero gradient.
     """
-    outputs = [outputs] if isinstance(outputs, Value) else list(outputs)
-    single_input = isinstance(inputs, Value)
-    inputs = [inputs] if single_input else list(inputs)
-    if grad_outputs is None or isinstance(grad_outputs, (Value, np.ndarray, float, int)):
-        grad_outputs = [grad_outputs] * len(outputs)
+    if isinstance(outputs, Value):  # one output: grad_outputs is its one seed
+        outputs, grad_outputs = [outputs], [grad_outputs]
+    else:
+        outputs = list(outputs)
+        grad_outputs = [None] * len(outputs) if grad_outputs is None else list(grad_outputs)
+    inputs = [inputs] if isinstance(inputs, Value) else list(inputs)
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"{len(grad_outputs)} grad_outputs given for {len(outputs)} outputs")
     for x in inputs:
@@ -232,9 +233,14 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
             seeds.append(seed_gradient(output, seed))
     found = run_backward(outputs, seeds, create_graph, store=False, wanted=inputs)
     results = []
+    handed_out: set[int] = set()
     for x in inputs:
         g = found.get(x)
         if g is None:
             g = np.zeros_like(x.data) if x.shape else 0.0
+        elif isinstance(g, np.ndarray):  # like .grad: every returned array is the caller's own
+            if id(g) in handed_out or g.base is not None or not g.flags.writeable:
+                g = g.copy()
+            handed_out.add(id(g))
         results.append(g if isinstance(g, Value) else Value(g, requires_grad=False))
     return tuple(results)

@@ -43,11 +43,11 @@ def sqrt(x: Any) -> Value:
     return constant(x).sqrt()
 
 
-def abs(x: Any) -> Value:  # noqa: A001 - the public name, as in numpy and torch
+def abs(x: Any) -> Value:  # shadows the builtin: the public name, as in numpy and torch
     return constant(x).abs()
 
 
-def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:  # noqa: A001
+def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     return constant(x).sum(axis, keepdims)
 
 
@@ -55,7 +55,7 @@ def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     return constant(x).mean(axis, keepdims)
 
 
-def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:  # noqa: A001
+def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     return constant(x).max(axis, keepdims)
 
 

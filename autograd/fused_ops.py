@@ -6,6 +6,9 @@ inputs but overflows at |x| ~ 700 (float64) or ~ 90 (float32); the fused forms b
 the maximum first and their gradients never divide by a tiny number.
 """
 
+# An op class is never instantiated: its forward and vjps are plain functions of data.
+# ruff: noqa: N805
+
 from __future__ import annotations
 
 from typing import Any

@@ -9,7 +9,6 @@ input. A wrong Jacobian entry changes that product for almost every v.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import numpy as np
 
@@ -52,7 +51,7 @@ def gradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value], eps: fl
     else:
         found = grad(output, [x64[i] for i in checked], grad_outputs=v)
         analytic = [None] * len(x64)
-        for i, g in zip(checked, found):
+        for i, g in zip(checked, found, strict=True):
             analytic[i] = np.asarray(g.data, dtype=np.float64)
 
     worst = 0.0

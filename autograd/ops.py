@@ -9,6 +9,9 @@ under `grad(..., create_graph=True)`. A vjp may return a gradient shaped like th
 engine sums it back to the input's shape (broadcasting is undone in that one place).
 """
 
+# An op class is never instantiated: its forward and vjps are plain functions of data.
+# ruff: noqa: N805
+
 from __future__ import annotations
 
 import math
@@ -81,8 +84,14 @@ def power(a: Any, b: Any) -> Any:
     return np.power(a, b)
 
 
-def _zero_where_nonpositive(x: Any) -> Any:
-    """log(x), with 0 wherever x <= 0 (used where the log is multiplied by a zero anyway)."""
+def _log_where_positive(x: Any) -> Any:
+    """log(x) where x > 0, else 0: where a <= 0, a ** b has no real derivative in b.
+
+    On a Value it stays differentiable and warning-free: log(x m + 1 - m), m = (x > 0) constant.
+    """
+    if isinstance(x, Value):
+        mask = positive(x)
+        return Log.on(x * mask + (1 - mask))
     if type(x) is float:
         return math.log(x) if x > 0 else 0.0
     safe = np.where(x > 0, x, 1)
@@ -143,8 +152,7 @@ class Pow(Op):
     forward = power
 
     vjps = (lambda g, out, a, b: g * b * power(a, b - 1),
-            lambda g, out, a, b: g * out * Log.on(a) if isinstance(a, Value)
-            else g * out * _zero_where_nonpositive(a))
+            lambda g, out, a, b: g * out * _log_where_positive(a))
 
 
 class Neg(Op):
@@ -173,32 +181,39 @@ class MatMul(Op):
         try:
             return np.matmul(a, b)
         except ValueError:
-            raise ValueError(f"matmul shapes {np.shape(a)} and {np.shape(b)} do not match: "
-                             f"{np.shape(a)[-1]} != {np.shape(b)[-2 if np.ndim(b) > 1 else 0]}"
-                             ) from None
+            raise ValueError(matmul_mismatch(np.shape(a), np.shape(b))) from None
 
     def grad_a(g, out, a, b):
         if a.ndim == 1 and b.ndim == 1:  # dot product: g is a scalar
             return g * b
         if b.ndim == 1:  # (..., n) @ (n,) -> (...): g[..., None] * b
-            return g.reshape(g.shape + (1,)) * b
+            return g.reshape((*g.shape, 1)) * b
         if a.ndim == 1:  # (n,) @ (..., n, m) -> (..., m): g[..., None, :] @ b^T, batch summed
             if g.ndim == 1:
                 return b @ g
-            return (g.reshape(g.shape[:-1] + (1,) + g.shape[-1:]) @ swap_last(b)).reshape(
-                g.shape[:-1] + a.shape)
+            return (g.reshape((*g.shape[:-1], 1, g.shape[-1])) @ swap_last(b)).reshape(
+                (*g.shape[:-1], *a.shape))
         return g @ swap_last(b)
 
     def grad_b(g, out, a, b):
         if a.ndim == 1 and b.ndim == 1:
             return g * a
         if a.ndim == 1:  # (n,) @ (..., n, m): a[:, None] * g[..., None, :]
-            return a.reshape(a.shape + (1,)) * g.reshape(g.shape[:-1] + (1,) + g.shape[-1:])
+            return a.reshape((*a.shape, 1)) * g.reshape((*g.shape[:-1], 1, g.shape[-1]))
         if b.ndim == 1:  # (..., k, n) @ (n,) -> (..., k): a^T @ g[..., None]
-            return (swap_last(a) @ g.reshape(g.shape + (1,))).reshape(g.shape[:-1] + b.shape)
+            return (swap_last(a) @ g.reshape((*g.shape, 1))).reshape((*g.shape[:-1], *b.shape))
         return swap_last(a) @ g
 
     vjps = (grad_a, grad_b)
+
+
+def matmul_mismatch(shape_a: tuple[int, ...], shape_b: tuple[int, ...]) -> str:
+    """Why a @ b failed: the summed-over sizes differ, or the batch shapes do not broadcast."""
+    inner_b = shape_b[-2] if len(shape_b) > 1 else shape_b[0]
+    if shape_a[-1] != inner_b:
+        return f"matmul shapes {shape_a} and {shape_b} do not match: {shape_a[-1]} != {inner_b}"
+    return (f"matmul shapes {shape_a} and {shape_b} do not match: the batch shapes "
+            f"{shape_a[:-2]} and {shape_b[:-2]} do not broadcast")
 
 
 def swap_last(x: Any) -> Any:
@@ -268,7 +283,7 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
     # 1 / (1 + e**-x) with -x capped where e**-x would overflow; past the cap the true value is
     # below the dtype's smallest normal number anyway.
     cap = math.log(np.finfo(x.dtype).max) - 1
-    t = np.negative(x)
+    t = np.negative(x, out=np.empty_like(x))  # out= keeps a 0-d input an array, not a scalar
     np.minimum(t, cap, out=t)
     np.exp(t, out=t)
     t += 1

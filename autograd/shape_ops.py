@@ -4,6 +4,9 @@ Same conventions as `autograd.ops`: `forward` on raw data, one vjp per input, wr
 runs on raw arrays and on Values alike.
 """
 
+# An op class is never instantiated: its forward and vjps are plain functions of data.
+# ruff: noqa: N805
+
 from __future__ import annotations
 
 import functools

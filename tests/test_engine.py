@@ -1,0 +1,240 @@
+"""The backward engine: deep graphs, freeing graphs, `grad`, and higher-order derivatives."""
+
+import gc
+import weakref
+
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd import Value
+
+
+# -- deep and shared graphs -------------------------------------------------------------------
+def test_backward_through_a_200000_op_chain():
+    """No recursion: y <- 0.5 y + x, 100,000 times (two ops each); y -> 2x and dy/dx -> 2."""
+    x = Value(0.5)
+    y = x
+    for _ in range(100_000):
+        y = y * 0.5 + x
+    y.backward()
+    assert y.data == 1.0
+    assert x.grad == 2.0
+
+
+def test_grad_through_a_deep_tensor_chain():
+    x = Value(np.array([1.0, -1.0]))
+    y = x
+    for _ in range(20_000):
+        y = -y
+    (dx,) = ag.grad(y.sum(), x)
+    np.testing.assert_array_equal(dx.numpy(), [1.0, 1.0])
+
+
+def test_gradient_through_nodes_shared_at_different_depths():
+    """y = (a + 3a) a with a = 2x, so y = 16 x**2: a's gradient must be complete before use."""
+    x = Value(1.5)
+    a = x * 2
+    y = (a + a * 3) * a
+    y.backward()
+    assert x.grad == 32 * 1.5
+
+
+def test_the_same_graph_built_twice_gives_bitwise_equal_gradients():
+    """x feeds 30 consumers, so its gradient is a sum whose rounding depends on the order."""
+
+    def gradient() -> np.ndarray:
+        x = Value(np.linspace(-1, 1, 7))
+        total = x
+        for k in range(1, 30):
+            total = total + (x * k).tanh() * (1 / k)
+        total.sum().backward()
+        return x.grad
+
+    np.testing.assert_array_equal(gradient(), gradient())
+
+
+# -- graphs are freed by reference counting alone ---------------------------------------------
+@pytest.fixture
+def gc_disabled():
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    if was_enabled:
+        gc.enable()
+
+
+@pytest.mark.parametrize("data", [2.0, np.ones((3, 2))], ids=["scalar", "tensor"])
+def test_intermediate_dies_when_the_output_is_deleted(gc_disabled, data):
+    x = Value(data)
+    hidden = (x * 2).tanh()
+    out = (hidden.exp() * hidden).sum()
+    ref = weakref.ref(hidden)
+    del hidden
+    held_by_the_output = ref() is not None
+    del out
+    assert held_by_the_output
+    assert ref() is None
+
+
+@pytest.mark.parametrize("data", [2.0, np.ones((3, 2))], ids=["scalar", "tensor"])
+def test_intermediate_dies_after_backward_and_delete(gc_disabled, data):
+    x = Value(data)
+    hidden = (x * 2).sigmoid()
+    out = (hidden * hidden).sum()
+    ref = weakref.ref(hidden)
+    del hidden
+    out.backward()
+    del out
+    assert ref() is None
+    assert x.grad is not None
+
+
+def test_graphs_made_by_create_graph_are_freed_too(gc_disabled):
+    x = Value(np.array([0.3, -0.2]))
+    hidden = x.tanh()
+    out = (hidden ** 3).sum()
+    ref = weakref.ref(hidden)
+    del hidden
+    (dx,) = ag.grad(out, x, create_graph=True)
+    ag.grad(dx.sum(), x)
+    del out, dx
+    assert ref() is None
+
+
+def test_fused_ops_do_not_keep_their_graph_alive(gc_disabled):
+    x = Value(np.zeros((2, 3)))
+    hidden = x * 2
+    out = ag.cross_entropy(hidden.log_softmax().softmax(), [0, 1])
+    ref = weakref.ref(hidden)
+    del hidden
+    out.backward()
+    del out
+    assert ref() is None
+
+
+# -- grad() -----------------------------------------------------------------------------------
+def test_grad_returns_one_value_per_input_and_leaves_grad_untouched():
+    x, w = Value([1.0, 2.0]), Value([3.0, -1.0])
+    w.grad = np.array([7.0, 7.0])
+    dx, dw = ag.grad((x * w).sum(), [x, w])
+    np.testing.assert_array_equal(dx.numpy(), [3.0, -1.0])
+    np.testing.assert_array_equal(dw.numpy(), [1.0, 2.0])
+    assert x.grad is None
+    np.testing.assert_array_equal(w.grad, [7.0, 7.0])
+
+
+def test_grad_returns_independent_writable_arrays():
+    """As with a leaf's .grad, a returned gradient can be updated in place, alone."""
+    x, y = Value(np.ones(3)), Value(np.ones(3))
+    dx, dy = ag.grad((x + y).sum(), [x, y])
+    dx.data *= 2
+    np.testing.assert_array_equal(dx.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(dy.numpy(), [1.0, 1.0, 1.0])
+
+
+def test_grad_does_not_fill_the_grad_of_intermediates():
+    x = Value(2.0)
+    h = x * 3
+    ag.grad(h * h, x)
+    assert h.grad is None
+
+
+def test_grad_of_an_unused_input_is_zero_of_its_shape_and_dtype():
+    x, unused = Value(2.0), Value(np.ones((2, 3), dtype=np.float32))
+    scalar_unused = Value(5.0)
+    dx, d_unused, d_scalar = ag.grad(x * x, [x, unused, scalar_unused])
+    assert dx.item() == 4.0
+    np.testing.assert_array_equal(d_unused.numpy(), np.zeros((2, 3)))
+    assert d_unused.dtype == np.float32
+    assert d_scalar.data == 0.0
+
+
+def test_grad_with_respect_to_an_intermediate():
+    x = Value(2.0)
+    h = x * 3
+    (dh,) = ag.grad(h * h, h)
+    assert dh.item() == 12.0
+
+
+def test_grad_of_several_outputs_sums_their_gradients():
+    x = Value(2.0)
+    (dx,) = ag.grad([x * x, x * 3], x)
+    assert dx.item() == 7.0
+
+
+def test_grad_with_grad_outputs_for_a_tensor_output():
+    x = Value([1.0, 2.0])
+    (dx,) = ag.grad(x * x, x, grad_outputs=np.array([1.0, 10.0]))
+    np.testing.assert_array_equal(dx.numpy(), [2.0, 40.0])
+
+
+def test_grad_without_create_graph_returns_constants():
+    x = Value(2.0)
+    (dx,) = ag.grad(x * x, x)
+    assert (dx.requires_grad, dx.op) == (False, "")
+
+
+def test_grad_with_create_graph_returns_differentiable_values():
+    x = Value(2.0)
+    (dx,) = ag.grad(x ** 3, x, create_graph=True)
+    assert dx.requires_grad
+    assert dx.item() == 12.0
+    dx.backward()
+    assert x.grad == 12.0  # d(3x**2)/dx
+
+
+# -- higher-order derivatives -----------------------------------------------------------------
+def tanh_derivatives(x: np.ndarray) -> list[np.ndarray]:
+    """The first four derivatives of tanh, in closed form (t = tanh x, s = 1 - t**2)."""
+    t = np.tanh(x)
+    s = 1 - t * t
+    return [s, -2 * t * s, -2 * s * (1 - 3 * t * t), 8 * t * s * (2 - 3 * t * t)]
+
+
+def test_first_four_derivatives_of_tanh_at_a_scalar():
+    x = Value(0.7)
+    y = x.tanh()
+    for expected in tanh_derivatives(np.array(0.7)):
+        (y,) = ag.grad(y, x, create_graph=True)
+        assert y.item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_first_four_derivatives_of_tanh_elementwise():
+    points = np.array([-1.5, 0.0, 0.3, 2.0])
+    x = Value(points)
+    y = x.tanh()
+    for expected in tanh_derivatives(points):
+        (y,) = ag.grad(y, x, grad_outputs=np.ones(4), create_graph=True)
+        np.testing.assert_allclose(y.numpy(), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_hessian_vector_product_matches_the_analytic_hessian():
+    """f(x) = x^T A x / 2 + sum(exp x), so H = (A + A^T) / 2 + diag(exp x)."""
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(4, 4))
+    x = Value(rng.normal(size=4))
+    v = rng.normal(size=4)
+    f = 0.5 * (x @ a @ x) + x.exp().sum()
+    (g,) = ag.grad(f, x, create_graph=True)
+    (hv,) = ag.grad((g * v).sum(), x)
+    hessian = (a + a.T) / 2 + np.diag(np.exp(x.data))
+    np.testing.assert_allclose(hv.numpy(), hessian @ v, rtol=1e-12)
+
+
+def test_hessian_of_cross_entropy_is_the_softmax_covariance():
+    """For one row: d2/dz2 of -log softmax(z)[k] = diag(p) - p p^T, whatever k is."""
+    z = Value(np.array([[0.5, -1.0, 2.0]]))
+    (g,) = ag.grad(ag.cross_entropy(z, [1]), z, create_graph=True)
+    rows = [ag.grad(g[0, i], z)[0].numpy()[0] for i in range(3)]
+    p = np.exp(z.data[0]) / np.exp(z.data[0]).sum()
+    np.testing.assert_allclose(np.array(rows), np.diag(p) - np.outer(p, p), rtol=1e-12,
+                               atol=1e-15)
+
+
+def test_second_derivative_of_a_product_of_two_inputs():
+    """f = x**2 y: d2f/dx dy = 2x."""
+    x, y = Value(3.0), Value(-2.0)
+    (dx,) = ag.grad(x * x * y, x, create_graph=True)
+    (dxy,) = ag.grad(dx, y)
+    assert dxy.item() == 6.0
