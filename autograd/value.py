@@ -9,7 +9,6 @@ a graph is freed by reference counting as soon as its output is dropped.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,15 +23,15 @@ class _GradMode:
     enabled = True
 
 
-@contextlib.contextmanager
-def no_grad() -> Iterator[None]:
+class no_grad:  # noqa: N801 - used like a function: `with no_grad():`
     """Inside this block ops record no graph; their results have `requires_grad=False`."""
-    previous = _GradMode.enabled
-    _GradMode.enabled = False
-    try:
-        yield
-    finally:
-        _GradMode.enabled = previous
+
+    def __enter__(self) -> None:
+        self.previous = _GradMode.enabled
+        _GradMode.enabled = False
+
+    def __exit__(self, *exc_info: object) -> None:
+        _GradMode.enabled = self.previous
 
 
 def is_grad_enabled() -> bool:
@@ -45,16 +44,22 @@ class _Scope:
     current: tuple[str, ...] = ()
 
 
-@contextlib.contextmanager
-def scope(label: str) -> Iterator[None]:
+class scope:  # noqa: N801 - used like a function: `with scope("layer 1"):`
     """Tag every Value created inside this block with `label`, nested inside the enclosing
-    scopes: `Value.scope` is then (..., label). Drawings group Values by it."""
-    previous = _Scope.current
-    _Scope.current = (*previous, str(label))
-    try:
-        yield
-    finally:
-        _Scope.current = previous
+    scopes: `Value.scope` is then (..., label). Drawings group Values by it.
+
+    A class rather than a generator-based context manager: nn.Module enters one per call.
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = str(label)
+
+    def __enter__(self) -> None:
+        self.previous = _Scope.current
+        _Scope.current = (*self.previous, self.label)
+
+    def __exit__(self, *exc_info: object) -> None:
+        _Scope.current = self.previous
 
 
 def as_data(x: object) -> Data:
