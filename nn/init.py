@@ -1,0 +1,51 @@
+"""Weight initialisation: the random numbers a new layer starts from, and their scale.
+
+A layer computes z_j = sum_i W_ji h_i over `fan_in` inputs, so with independent weights of
+variance s² the variance of z is fan_in * s² * E[h²]. The scale is chosen so that this neither
+grows nor shrinks from layer to layer; otherwise a deep stack multiplies it by the same factor
+at every layer, and activations (and, on the way back, gradients) vanish or explode.
+
+- He (Kaiming) for ReLU: ReLU zeroes half of a symmetric input, so E[h²] = Var(z_prev) / 2;
+  s² = 2 / fan_in makes Var(z) = Var(z_prev).
+- Xavier (Glorot) for tanh and sigmoid, which are close to linear around 0: s² = 2 / (fan_in +
+  fan_out), a compromise between 1 / fan_in (which keeps the variance going forward) and
+  1 / fan_out (which keeps the gradient's variance going backward).
+
+PyTorch's default for `nn.Linear` draws from U(-1/√fan_in, 1/√fan_in), i.e. s² = 1 / (3 fan_in):
+behind a ReLU each layer divides the variance by 6, so six layers shrink the output's standard
+deviation about 200-fold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INITS = ("he", "xavier")
+
+
+class _Random:
+    """The generator behind every new layer's weights (reseeded by `manual_seed`)."""
+
+    generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> None:
+    """Make the weights of layers created from now on reproducible (like `torch.manual_seed`)."""
+    _Random.generator = np.random.default_rng(seed)
+
+
+def weight_std(init: str, fan_in: int, fan_out: int) -> float:
+    """Standard deviation of the initial weights for the scheme `init` ("he" or "xavier")."""
+    if init == "he":
+        return float(np.sqrt(2.0 / fan_in))
+    if init == "xavier":
+        return float(np.sqrt(2.0 / (fan_in + fan_out)))
+    raise ValueError(f"init must be one of {INITS}, got {init!r}")
+
+
+def normal_weight(out_features: int, in_features: int, init: str,
+                  dtype: np.dtype) -> np.ndarray:
+    """A (out_features, in_features) weight matrix drawn from N(0, weight_std²)."""
+    std = weight_std(init, in_features, out_features)
+    weight = _Random.generator.standard_normal((out_features, in_features))
+    return (weight * std).astype(dtype)

@@ -1,0 +1,130 @@
+"""nn.Module: registration, names, gradients reset, modes, scope labels, repr."""
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+class TwoLayers(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(3, 4)
+        self.out = nn.Linear(4, 2)
+        self.scale = nn.Parameter(np.ones(2))
+        self.note = "not registered"
+
+    def forward(self, x):
+        return self.out(self.hidden(x).relu()) * self.scale
+
+
+def test_parameters_are_registered_by_attribute_assignment_in_order():
+    names = [name for name, _ in TwoLayers().named_parameters()]
+    assert names == ["scale", "hidden.weight", "hidden.bias", "out.weight", "out.bias"]
+
+
+def test_named_parameters_of_nested_sequentials_are_unique_dotted_names():
+    model = nn.Sequential(nn.MLP([2, 3, 3]), nn.ReLU(), nn.RegressionHead(3, 0, 1))
+    names = [name for name, _ in model.named_parameters()]
+    assert names == ["0.0.weight", "0.0.bias", "0.2.weight", "0.2.bias",
+                     "2.linear.weight", "2.linear.bias"]
+    assert len(set(names)) == len(names)
+    assert len({id(p) for p in model.parameters()}) == len(names)
+
+
+def test_a_shared_parameter_or_module_is_listed_once():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert [name for name, _ in model.named_parameters()] == ["0.weight", "0.bias"]
+    assert len(list(model.parameters())) == 2
+
+
+def test_reassigning_an_attribute_unregisters_the_old_parameter():
+    model = TwoLayers()
+    model.scale = None
+    del model.out
+    assert [name for name, _ in model.named_parameters()] == ["hidden.weight", "hidden.bias"]
+
+
+def test_a_parameter_is_named_after_its_attribute_for_drawings():
+    layer = nn.Linear(2, 3)
+    assert (layer.weight.name, layer.bias.name) == ("weight", "bias")
+    assert nn.Parameter(np.ones(2), name="gain").name == "gain"
+
+
+def test_parameter_is_a_value_that_copies_its_array():
+    source = np.arange(3.0)
+    p = nn.Parameter(source)
+    p.data += 1
+    assert isinstance(p, ag.Value) and p.requires_grad
+    np.testing.assert_array_equal(source, [0.0, 1.0, 2.0])
+    assert repr(p) == "Parameter([1., 2., 3.])"
+
+
+def test_forgetting_super_init_gives_a_clear_error():
+    class Broken(nn.Module):
+        def __init__(self):
+            self.layer = nn.Linear(1, 1)
+
+    with pytest.raises(AttributeError, match=r"super\(\).__init__\(\)"):
+        Broken()
+
+
+def test_zero_grad_resets_every_gradient_to_none():
+    model = TwoLayers()
+    model(np.ones((5, 3))).sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    model.zero_grad()
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_train_and_eval_set_the_mode_recursively_and_return_the_module():
+    model = nn.Sequential(nn.Linear(1, 1), nn.Sequential(nn.ReLU()))
+    assert model.eval() is model
+    assert [m.training for _, m in model.named_modules()] == [False] * 4
+    model.train()
+    assert all(m.training for _, m in model.named_modules())
+
+
+def test_forward_values_are_tagged_with_the_module_path_labels():
+    model = nn.MLP([3, 16, 1])
+    out = model(np.ones((2, 3)))
+    relu = out.parents[0]
+    first = relu.parents[0]
+    assert out.scope == ("MLP(3→16→1)", "2: Linear(16→1)")
+    assert relu.scope == ("MLP(3→16→1)", "1: ReLU")
+    assert first.scope == ("MLP(3→16→1)", "0: Linear(3→16)")
+
+
+def test_scope_labels_name_attributes_and_heads():
+    model = TwoLayers()
+    y = model.hidden(np.ones((1, 3)))
+    assert y.scope == ("hidden: Linear(3→4)",)
+    head = nn.RegressionHead(4, 25, 346)
+    assert head(np.ones((2, 4))).scope == ("RegressionHead(4→1, [25, 346])",)
+    assert nn.ClassificationHead(4, 3).scope_label() == "ClassificationHead(4→3)"
+    assert nn.MSELoss()(np.ones(2), np.zeros(2)).scope == ("MSELoss",)
+
+
+def test_no_scope_is_left_open_after_a_call():
+    nn.Linear(2, 2)(np.ones((1, 2)))
+    assert ag.Value(1.0).scope == ()
+
+
+def test_repr_is_a_tree_of_descriptions():
+    assert repr(nn.MLP([3, 16, 1])) == (
+        "MLP(3→16→1)\n  (0): Linear(3→16)\n  (1): ReLU\n  (2): Linear(16→1)")
+
+
+def test_forward_must_be_defined():
+    with pytest.raises(NotImplementedError, match="Module does not define forward"):
+        nn.Module()(1.0)
+
+
+def test_state_dict_is_a_copy_by_dotted_name():
+    model = nn.MLP([2, 3, 1])
+    state = model.state_dict()
+    assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+    model[0].weight.data += 1
+    assert not np.array_equal(state["0.weight"], model[0].weight.data)
