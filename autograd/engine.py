@@ -49,8 +49,10 @@ def prepare_nodes(roots: Iterable[Value]) -> None:
     seen = set(stack)
     while stack:
         node = stack.pop()
-        for parent in node.parents:
-            if parent.requires_grad:
+        if node._parent0 is None:
+            continue
+        for parent in (node._parent0, node._parent1, *node._more_parents):
+            if parent is not None and parent.requires_grad:
                 if parent in seen:
                     parent._pending += 1
                 else:
@@ -63,11 +65,12 @@ def prepare_nodes(roots: Iterable[Value]) -> None:
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
     """Sum `g` over the axes that broadcasting added or stretched, so that it has `shape`."""
     lead = g.ndim - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, n in enumerate(shape) if n == 1 and g.shape[lead + i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape) if lead else g
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    return g
 
 
 def fit_to(g: Any, parent: Value) -> Any:
@@ -154,18 +157,23 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
                     stored.add(id(g))
         if op is None:
             continue
-        parents = node.parents
+        first, second = node._parent0, node._parent1
+        if second is None:
+            parents = (first,)
+        elif node._more_parents:
+            parents = (first, second, *node._more_parents)
+        else:
+            parents = (first, second)
         if create_graph:
             args = (node, *parents, *node._attrs)
         elif node._attrs:
             args = (node.data, *[p.data for p in parents], *node._attrs)
+        elif second is None:
+            args = (node.data, first.data)
         elif len(parents) == 2:
-            a, b = parents
-            args = (node.data, a.data, b.data)
-        elif len(parents) == 1:
-            args = (node.data, parents[0].data)
+            args = (node.data, first.data, second.data)
         else:
-            args = (node.data, *[p.data for p in parents], *node._attrs)
+            args = (node.data, *[p.data for p in parents])
         vjps = op.vjps
         for i, parent in enumerate(parents):
             if not parent.requires_grad:

@@ -17,6 +17,7 @@ import numpy as np
 
 from autograd.ops import Exp, Op, Sigmoid
 from autograd.shape_ops import raw
+from autograd.value import Value
 
 
 class Softmax(Op):
@@ -86,15 +87,20 @@ class CrossEntropy(Op):
     name = "cross_entropy"
 
     def forward(logits, labels):
-        rows = np.arange(len(labels))
-        shifted = logits - np.max(logits, axis=-1, keepdims=True)
-        log_norm = np.log(np.sum(np.exp(shifted), axis=-1))
-        return np.mean(log_norm - shifted[rows, labels])
+        shifted = logits - logits.max(axis=-1, keepdims=True)
+        log_norm = np.log(np.exp(shifted).sum(axis=-1))
+        return (log_norm - shifted[np.arange(len(labels)), labels]).sum() / len(labels)
 
     def vjp(g, out, logits, labels):
-        one_hot = np.zeros(np.shape(logits), dtype=np.result_type(raw(logits)))
-        one_hot[np.arange(len(labels)), labels] = 1
-        return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / len(labels))
+        rows = np.arange(len(labels))
+        if isinstance(logits, Value):  # create_graph: the same formula, kept differentiable
+            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
+            one_hot[rows, labels] = 1
+            return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / len(labels))
+        grad = Softmax.forward(logits, 1)  # a fresh array: finish it in place
+        grad[rows, labels] -= 1
+        grad *= g / len(labels)
+        return grad
 
     vjps = (vjp,)
 
@@ -138,4 +144,4 @@ class Linear(Op):
 
     vjps = (lambda g, out, x, weight, *bias: g @ weight,
             lambda g, out, x, weight, *bias: _rows(g).T @ _rows(x),
-            lambda g, out, x, weight, bias: g)
+            lambda g, out, x, weight, bias: _rows(g).sum(axis=0))

@@ -305,6 +305,10 @@ def sign(x: Any) -> Any:
 
 
 def positive(x: Any) -> Any:
-    """1 where the raw data of x is > 0, else 0, as a constant of x's dtype."""
-    x = x.data if isinstance(x, Value) else x
-    return float(x > 0) if type(x) is float else (x > 0).astype(x.dtype)
+    """1 where the raw data of x is > 0, else 0, as a constant: a boolean mask for raw data
+    (multiplying by it keeps g's dtype), x's dtype for a Value (a bool Value would be float64)."""
+    data = x.data if isinstance(x, Value) else x
+    if type(data) is float:
+        return float(data > 0)
+    mask = data > 0
+    return mask.astype(data.dtype) if isinstance(x, Value) else mask

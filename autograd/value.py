@@ -90,9 +90,11 @@ class Value:
     numpy array. Floating dtypes are kept, ints and bools become float64.
     """
 
-    # _g and _pending are the backward pass's working space (see autograd.engine)
-    __slots__ = ("__weakref__", "_attrs", "_g", "_op", "_pending", "data", "grad", "name",
-                 "parents", "requires_grad", "scope")
+    # The inputs live in slots, not in a tuple (see `parents`): one object per op instead of
+    # two halves the work of Python's cyclic garbage collector while a graph grows.
+    # _g and _pending are the backward pass's working space (see autograd.engine).
+    __slots__ = ("__weakref__", "_attrs", "_g", "_more_parents", "_op", "_parent0", "_parent1",
+                 "_pending", "data", "grad", "name", "requires_grad", "scope")
 
     # numpy defers to us: `array * value` calls Value.__rmul__ instead of making an object array
     __array_ufunc__ = None
@@ -105,7 +107,8 @@ class Value:
         self.grad = None
         self.requires_grad = bool(requires_grad)
         self.name = name
-        self.parents = ()
+        self._parent0 = self._parent1 = None
+        self._more_parents = ()
         self._op = None
         self._attrs = ()
         self.scope = _Scope.current
@@ -115,6 +118,15 @@ class Value:
     def op(self) -> str:
         """Name of the op that made this Value ("" for a leaf)."""
         return "" if self._op is None else self._op.name
+
+    @property
+    def parents(self) -> tuple[Value, ...]:
+        """The inputs of the op that made this Value, in argument order (() for a leaf)."""
+        if self._parent0 is None:
+            return ()
+        if self._parent1 is None:
+            return (self._parent0,)
+        return (self._parent0, self._parent1, *self._more_parents)
 
     @property
     def is_leaf(self) -> bool:
@@ -321,7 +333,8 @@ def constant(x: object) -> Value:
     if type(x) is float:  # the common case (`y * 0.5`): skip the checks in __init__
         leaf = Value.__new__(Value)
         leaf.data, leaf.grad, leaf.requires_grad, leaf.name = x, None, False, None
-        leaf.parents, leaf._op, leaf._attrs, leaf.scope = (), None, (), _Scope.current
+        leaf._parent0 = leaf._parent1 = leaf._op = None
+        leaf._more_parents, leaf._attrs, leaf.scope = (), (), _Scope.current
         return leaf
     return Value(x, requires_grad=False)
 
@@ -332,15 +345,18 @@ def apply(op: Any, *inputs: object, attrs: tuple = ()) -> Value:
     Inputs that are not Values become constants. The result is a node (with parents and op)
     only if grad mode is on and some input requires grad; otherwise it is a constant leaf.
     """
-    parents = tuple(x if isinstance(x, Value) else constant(x) for x in inputs)
+    parents = [x if isinstance(x, Value) else constant(x) for x in inputs]
     data = op.forward(*[p.data for p in parents], *attrs)
-    return _result(data, op, parents, attrs, any(p.requires_grad for p in parents))
+    requires_grad = any(p.requires_grad for p in parents)
+    if len(parents) == 1:
+        return _result(data, op, parents[0], None, (), attrs, requires_grad)
+    return _result(data, op, parents[0], parents[1], tuple(parents[2:]), attrs, requires_grad)
 
 
 # `apply` unrolled for one and two inputs without attributes: every operator and elementwise
 # method goes through these, once per op, so they are the hottest code in scalar programs.
 def apply_unary(op: Any, x: Value) -> Value:
-    return _result(op.forward(x.data), op, (x,), (), x.requires_grad)
+    return _result(op.forward(x.data), op, x, None, (), (), x.requires_grad)
 
 
 def apply_binary(op: Any, a: object, b: object) -> Value:
@@ -348,20 +364,24 @@ def apply_binary(op: Any, a: object, b: object) -> Value:
         a = constant(a)
     if not isinstance(b, Value):
         b = constant(b)
-    return _result(op.forward(a.data, b.data), op, (a, b), (),
+    return _result(op.forward(a.data, b.data), op, a, b, (), (),
                    a.requires_grad or b.requires_grad)
 
 
-def _result(data: Data, op: Any, parents: tuple, attrs: tuple, requires_grad: bool) -> Value:
+def _result(data: Data, op: Any, first: Value, second: Value | None, more: tuple,
+            attrs: tuple, requires_grad: bool) -> Value:
     """The Value an op returns: a graph node, or a constant leaf when no grad is needed."""
     out = Value.__new__(Value)
     if type(data) is not float and type(data) is np.float64:
         data = float(data)  # a 0-d float64 result stays a fast, "weak" Python float
     out.data, out.grad, out.name, out.scope = data, None, None, _Scope.current
     if requires_grad and _GradMode.enabled:
-        out.requires_grad, out.parents, out._op, out._attrs = True, parents, op, attrs
+        out.requires_grad, out._op, out._attrs = True, op, attrs
+        out._parent0, out._parent1, out._more_parents = first, second, more
     else:
-        out.requires_grad, out.parents, out._op, out._attrs = False, (), None, ()
+        out.requires_grad, out._op, out._attrs = False, None, ()
+        out._parent0 = out._parent1 = None
+        out._more_parents = ()
     return out
 
 
