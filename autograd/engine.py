@@ -9,6 +9,7 @@ dtype in `fit_to`, the one place where broadcasting is undone.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -136,7 +137,6 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
     for root, seed in zip(roots, seeds, strict=True):
         root._g = seed if root._g is None else root._g + seed
     found: dict[Value, Any] = {}
-    stored: set[int] = set()  # ids of arrays already stored as some .grad (see store_grad)
     fit = fit_value_to if create_graph else fit_to
     ready = [root for root in dict.fromkeys(roots) if root._pending == 0]
     # This loop runs once per node: it is written for speed, the scalar case checked first.
@@ -150,11 +150,9 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         op = node._op
         if store:
             if op is None:
-                store_leaf_grad(node, g, stored)
+                store_leaf_grad(node, g)
             else:  # an intermediate's .grad may share memory with others: it is for reading
                 node.grad = g if node.grad is None else node.grad + g
-                if type(g) is not float:
-                    stored.add(id(g))
         if op is None:
             continue
         first, second = node._parent0, node._parent1
@@ -182,7 +180,11 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
                 gp = vjps[i](g, *args)
             except ArithmeticError:
                 gp = vjp_in_numpy(vjps[i], g, args)
-            if type(gp) is not float or type(parent.data) is not float:
+            data = parent.data  # fit gp to it, unless it fits already (the common case)
+            if type(gp) is float:
+                if type(data) is not float:
+                    gp = fit(gp, parent)
+            elif type(data) is float or gp.shape != data.shape or gp.dtype is not data.dtype:
                 gp = fit(gp, parent)
             previous = parent._g
             parent._g = gp if previous is None else previous + gp
@@ -198,13 +200,18 @@ def vjp_in_numpy(vjp: Any, g: Any, args: tuple) -> Any:
     return vjp(*[np.float64(a) if type(a) is float else a for a in (g, *args)])
 
 
-def store_leaf_grad(leaf: Value, g: Any, stored: set[int]) -> None:
+# References to the gradient array inside store_leaf_grad when nothing else holds it: the
+# backward loop's variable, the parameter, and sys.getrefcount's own argument.
+_PRIVATE_REFERENCES = 3
+
+
+def store_leaf_grad(leaf: Value, g: Any) -> None:
     """Add g into leaf.grad, which never shares memory with another .grad: optimizers and
-    users may update it in place."""
-    if isinstance(g, np.ndarray):
-        if id(g) in stored or g.base is not None or not g.flags.writeable:
-            g = g.copy()
-        stored.add(id(g))
+    users may update it in place. An array that anything else still refers to (an
+    intermediate's .grad, another input's pending gradient) or that is a view is copied."""
+    if type(g) is np.ndarray and (g.base is not None or not g.flags.writeable
+                                  or sys.getrefcount(g) > _PRIVATE_REFERENCES):
+        g = g.copy()
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 

@@ -127,11 +127,12 @@ def _rows(x: Any) -> Any:
 
 
 class Linear(Op):
-    """out = x @ W^T + b, with W of shape (out_features, in_features) as in PyTorch
+    """out = x @ W^T + b;  d/dx = g @ W,  d/dW = g^T @ x,  d/db = g summed over rows
 
-    d/dx = g @ W,  d/dW = g^T @ x (summed over all rows),  d/db = g summed over rows.
-    One node instead of matmul, transpose and add: fewer temporaries, and W's gradient comes out
-    in W's own (row-major) layout.
+    W has shape (out_features, in_features) as in PyTorch; x may have any number of leading
+    axes (d/dW and d/db then sum over all of them). One node instead of matmul, transpose and
+    add: fewer temporaries, and W's gradient comes out in W's own memory layout (see
+    `grad_weight`).
     """
 
     name = "linear"
@@ -142,6 +143,16 @@ class Linear(Op):
             out += bias
         return out
 
+    def grad_weight(g, out, x, weight, *bias):
+        # nn.Linear stores W column-major, so that W^T is row-major and x @ W^T runs as
+        # numpy's fastest matmul. The gradient is written in that same layout: an optimizer
+        # updating W with a gradient of the other layout would stride through memory.
+        if isinstance(weight, Value) or not weight.flags.f_contiguous:
+            return _rows(g).T @ _rows(x)
+        grad = np.empty(weight.shape, dtype=np.result_type(g, x), order="F")
+        np.matmul(_rows(x).T, _rows(g), out=grad.T)  # grad.T is row-major: no temporary
+        return grad
+
     vjps = (lambda g, out, x, weight, *bias: g @ weight,
-            lambda g, out, x, weight, *bias: _rows(g).T @ _rows(x),
+            grad_weight,
             lambda g, out, x, weight, bias: _rows(g).sum(axis=0))

@@ -54,7 +54,7 @@ class OursMLP:
 
     def numpy_twin(self) -> NumpyMLP:
         """The numpy baseline with a copy of our current weights, in its (in, out) layout."""
-        return NumpyMLP([(np.ascontiguousarray(linear.weight.data.T), linear.bias.data.copy())
+        return NumpyMLP([(linear.weight.data.T.copy(order="C"), linear.bias.data.copy())
                          for linear in self.linears])
 
 

@@ -48,7 +48,9 @@ class Linear(Module):
         self.in_features = positive_int(in_features, "in_features")
         self.out_features = positive_int(out_features, "out_features")
         dtype = floating_dtype(dtype)
-        self.weight = Parameter(normal_weight(self.out_features, self.in_features, init, dtype))
+        # Column-major: W^T is then row-major, the layout numpy's matmul is fastest with.
+        weight = normal_weight(self.out_features, self.in_features, init, dtype)
+        self.weight = Parameter(np.asfortranarray(weight))
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
 
     def forward(self, x: Any) -> ag.Value:

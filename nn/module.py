@@ -27,15 +27,16 @@ import autograd as ag
 class Parameter(ag.Value):
     """A Value that a Module trains: registered when assigned as a Module attribute.
 
-    Array data is copied (C-contiguous and writeable), so optimizers can update `.data` in
-    place without ever writing into the array it was made from.
+    Array data is copied (contiguous, in the same row- or column-major layout, and writeable),
+    so optimizers can update `.data` in place without ever writing into the array it was
+    made from.
     """
 
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True, name: str | None = None):
         if isinstance(data, np.ndarray):
-            data = np.array(data, order="C")
+            data = np.array(data, order="K")
         super().__init__(data, requires_grad=requires_grad, name=name)
 
     def __repr__(self) -> str:

@@ -133,6 +133,32 @@ def test_grad_returns_independent_writable_arrays():
     np.testing.assert_array_equal(dy.numpy(), [1.0, 1.0, 1.0])
 
 
+@pytest.mark.parametrize("make", [
+    lambda a, b: (a + b).sum(),            # add hands the same gradient to both leaves
+    lambda a, b: ((a + b) * 1.0).sum(),    # ... and to the intermediate a + b
+    lambda a, b: (a.reshape(3) + b).sum(),  # reshape's gradient is a view
+    lambda a, b: a.sum() + b.sum(),        # sum's gradient is a read-only broadcast
+], ids=["add", "add-then-mul", "reshape", "sum"])
+def test_each_leaf_grad_is_its_own_writable_array(make):
+    """Optimizers update .grad in place: no leaf's .grad may share memory with another .grad."""
+    a, b = Value(np.ones(3)), Value(np.ones(3))
+    out = make(a, b)
+    out.backward()
+    grads = [v.grad for v in (a, b)]
+    for grad in grads:
+        assert grad.flags.writeable
+    assert not np.shares_memory(grads[0], grads[1])
+    a.grad *= 2
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
+
+
+def test_a_leaf_grad_does_not_share_memory_with_an_intermediate_grad():
+    x = Value(np.ones((2, 3)))
+    y = x + 0.0
+    y.backward(np.ones((2, 3)))
+    assert not np.shares_memory(x.grad, y.grad)
+
+
 def test_grad_does_not_fill_the_grad_of_intermediates():
     x = Value(2.0)
     h = x * 3
