@@ -156,6 +156,7 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         if op is None:
             continue
         first, second = node._parent0, node._parent1
+        attrs = node._attrs
         if second is None:
             parents = (first,)
         elif node._more_parents:
@@ -163,17 +164,17 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
         else:
             parents = (first, second)
         if create_graph:
-            args = (node, *parents, *node._attrs)
-        elif node._attrs:
-            args = (node.data, *[p.data for p in parents], *node._attrs)
+            args = (node, *parents, *attrs)
+        elif attrs or node._more_parents:
+            args = (node.data, *[p.data for p in parents], *attrs)
         elif second is None:
             args = (node.data, first.data)
-        elif len(parents) == 2:
-            args = (node.data, first.data, second.data)
         else:
-            args = (node.data, *[p.data for p in parents])
+            args = (node.data, first.data, second.data)
         vjps = op.vjps
-        for i, parent in enumerate(parents):
+        i = -1
+        for parent in parents:
+            i += 1
             if not parent.requires_grad:
                 continue
             try:
@@ -188,8 +189,9 @@ def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: b
                 gp = fit(gp, parent)
             previous = parent._g
             parent._g = gp if previous is None else previous + gp
-            parent._pending -= 1
-            if not parent._pending:
+            left = parent._pending - 1
+            parent._pending = left
+            if not left:
                 ready.append(parent)
     return found
 

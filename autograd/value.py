@@ -330,9 +330,9 @@ def constant(x: object) -> Value:
     """Wrap a number or an array as a leaf that needs no gradient."""
     if isinstance(x, Value):
         return x
-    if type(x) is float:  # the common case (`y * 0.5`): skip the checks in __init__
+    if type(x) is float or type(x) is int:  # `y * 0.5`, `1 - y`: skip the checks in __init__
         leaf = Value.__new__(Value)
-        leaf.data, leaf.grad, leaf.requires_grad, leaf.name = x, None, False, None
+        leaf.data, leaf.grad, leaf.requires_grad, leaf.name = float(x), None, False, None
         leaf._parent0 = leaf._parent1 = leaf._op = None
         leaf._more_parents, leaf._attrs, leaf.scope = (), (), _Scope.current
         return leaf
@@ -364,8 +364,17 @@ def apply_binary(op: Any, a: object, b: object) -> Value:
         a = constant(a)
     if not isinstance(b, Value):
         b = constant(b)
-    return _result(op.forward(a.data, b.data), op, a, b, (), (),
-                   a.requires_grad or b.requires_grad)
+    data = op.forward(a.data, b.data)
+    if (a.requires_grad or b.requires_grad) and _GradMode.enabled:
+        # `_result` written out: this is the hottest line of a scalar program
+        out = Value.__new__(Value)
+        if type(data) is not float and type(data) is np.float64:
+            data = float(data)
+        out.data, out.grad, out.name, out.scope = data, None, None, _Scope.current
+        out.requires_grad, out._op, out._attrs = True, op, ()
+        out._parent0, out._parent1, out._more_parents = a, b, ()
+        return out
+    return _result(data, op, a, b, (), (), False)
 
 
 def _result(data: Data, op: Any, first: Value, second: Value | None, more: tuple,
