@@ -106,9 +106,10 @@ class CrossEntropy(Op):
 
 
 class BCEWithLogits(Op):
-    """out = mean(max(x, 0) - x t + log(1 + e**-|x|)), the binary cross-entropy of sigmoid(x)
+    """out = mean(softplus(x) - x t);  d/dx = (sigmoid(x) - t) / n,  d/dt = -x / n
 
-    d/dx = (sigmoid(x) - t) / n,  d/dt = -x / n
+    The binary cross-entropy of sigmoid(x) against t, with softplus(x) = log(1 + e**x)
+    computed as max(x, 0) + log(1 + e**-|x|), which never overflows.
     """
 
     name = "binary_cross_entropy_with_logits"
