@@ -4,6 +4,9 @@ Each node's gradient is complete once every Value made from it has passed its sh
 the walk counts each node's consumers first (one iterative pass, no recursion) and hands a
 node on when that count reaches zero. Gradients are summed back to each input's shape and
 dtype in `fit_to`, the one place where broadcasting is undone.
+
+The pass keeps its working state on the nodes themselves (`_pending`, `_g`): two backward
+passes through one graph must not run at the same time in different threads.
 """
 
 from __future__ import annotations
@@ -18,30 +21,10 @@ import numpy as np
 from autograd.value import Value, constant
 
 
-def count_consumers(roots: Iterable[Value]) -> dict[Value, int]:
-    """For every Value that requires grad behind `roots`: how many graph edges use it."""
-    counts: dict[Value, int] = {}
-    stack = []
-    for root in roots:
-        if root not in counts:
-            counts[root] = 0
-            stack.append(root)
-    while stack:
-        node = stack.pop()
-        for parent in node.parents:
-            if parent.requires_grad:
-                if parent in counts:
-                    counts[parent] += 1
-                else:
-                    counts[parent] = 1
-                    stack.append(parent)
-    return counts
-
-
-def prepare_nodes(roots: Iterable[Value]) -> None:
+def prepare_nodes(roots: Iterable[Value]) -> set[Value]:
     """Set `_pending` (the number of graph edges that use it) and clear `_g` on every Value
-    that requires grad behind `roots`. Same walk as `count_consumers`, but the counts live on
-    the nodes: the backward loop then needs no dictionary look-ups."""
+    that requires grad behind `roots`; return those Values. The counts live on the nodes, so
+    the backward loop needs no dictionary look-ups. One iterative walk: no recursion limit."""
     stack = []
     for root in roots:
         root._pending = 0
@@ -61,6 +44,12 @@ def prepare_nodes(roots: Iterable[Value]) -> None:
                     parent._pending = 1
                     parent._g = None
                     stack.append(parent)
+    return seen
+
+
+def count_consumers(roots: Iterable[Value]) -> dict[Value, int]:
+    """For every Value that requires grad behind `roots`: how many graph edges use it."""
+    return {node: node._pending for node in prepare_nodes(roots)}
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
