@@ -186,7 +186,7 @@ class Value:
     def __repr__(self) -> str:
         if self.size <= 6:
             shown = repr(self.data) if type(self.data) is float else np.array2string(
-                np.asarray(self.data), precision=4, separator=", ")
+                np.asarray(self.data), precision=4, separator=", ").replace("\n", "")
             text = f"Value({shown}"
             if self.dtype != np.float64:
                 text += f", dtype={self.dtype}"

@@ -90,6 +90,7 @@ def test_repr_is_short_and_readable():
     assert repr(Value(np.ones(2, np.float32), name="w")) == (
         "Value([1., 1.], dtype=float32, name='w')")
     assert repr(Value(np.ones((10, 10)))) == "Value(shape=(10, 10), dtype=float64)"
+    assert repr(Value([[1.0, 2.0], [3.0, 4.0]])) == "Value([[1., 2.], [3., 4.]])"  # one line
 
 
 def test_len_and_iteration_go_over_the_first_axis():
