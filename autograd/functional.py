@@ -171,12 +171,11 @@ def class_labels(labels: Any, count: int, num_classes: int) -> np.ndarray:
             i = int(np.argmax(not_whole))
             raise ValueError(f"cross_entropy: labels must be whole numbers, got {array[i]} at "
                              f"position {i}")
-    out_of_range = (array < 0) | (array >= num_classes)
-    if out_of_range.any():
-        i = int(np.argmax(out_of_range))
+    if count and (array.min() < 0 or array.max() >= num_classes):
+        i = int(np.argmax((array < 0) | (array >= num_classes)))
         raise ValueError(f"cross_entropy: label {array[i]} at position {i} is out of range "
                          f"for {num_classes} classes (0..{num_classes - 1})")
-    return array.astype(np.intp)
+    return array if array.dtype == np.intp else array.astype(np.intp)
 
 
 def cross_entropy(logits: Any, labels: Any) -> Value:
