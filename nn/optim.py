@@ -99,7 +99,7 @@ class SGD(Optimizer):
         if self.momentum:
             buf = self._momentum_buffers[index]
             if buf is None:
-                buf = self._momentum_buffers[index] = d.copy()
+                buf = self._momentum_buffers[index] = d.copy(order="K")  # in p's layout
             else:
                 buf *= self.momentum
                 buf += d
