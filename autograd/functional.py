@@ -14,7 +14,7 @@ import numpy as np
 
 from autograd.fused_ops import BCEWithLogits, CrossEntropy, Linear, MSELoss
 from autograd.shape_ops import BroadcastTo, Concat, Stack, Where
-from autograd.value import Value, apply, constant, normalize_axis
+from autograd.value import Value, apply, constant, normalize_axis, raw
 
 Axis = int | tuple[int, ...] | None
 
@@ -120,8 +120,7 @@ def stack(values: Sequence[Any], axis: int = 0) -> Value:
 
 def where(cond: Any, a: Any, b: Any) -> Value:
     """Elementwise `a if cond else b`; cond is a boolean array (it gets no gradient)."""
-    cond = cond.data if isinstance(cond, Value) else cond
-    cond = np.asarray(cond)
+    cond = np.asarray(raw(cond))
     if cond.dtype != np.bool_:
         cond = cond != 0
     return apply(Where, a, b, attrs=(cond,))
@@ -157,8 +156,7 @@ def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value:
 
 def class_labels(labels: Any, count: int, num_classes: int) -> np.ndarray:
     """Check cross-entropy labels: `count` integer class indices in [0, num_classes)."""
-    labels = labels.data if isinstance(labels, Value) else labels
-    array = np.asarray(labels)
+    array = np.asarray(raw(labels))
     if array.dtype.kind not in "iuf" or array.dtype == np.bool_:
         raise ValueError(f"cross_entropy: labels must be integer class indices, got dtype "
                          f"{array.dtype}")

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 
 from autograd.ops import Exp, Op, Sigmoid
-from autograd.shape_ops import raw
-from autograd.value import Value
+from autograd.value import Value, raw
 
 
 class Softmax(Op):

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd.value import Value, apply
+from autograd.value import Value, apply, raw
 
 REGISTRY: dict[str, type[Op]] = {}
 
@@ -293,14 +293,14 @@ class Sigmoid(Op):
 
 def sign(x: Any) -> Any:
     """sign of the raw data of x, as a constant (a Value's sign has zero gradient)."""
-    x = x.data if isinstance(x, Value) else x
+    x = raw(x)
     return (x > 0) - (x < 0) if type(x) is float else np.sign(x)
 
 
 def positive(x: Any) -> Any:
     """1 where the raw data of x is > 0, else 0, as a constant: a boolean mask for raw data
     (multiplying by it keeps g's dtype), x's dtype for a Value (a bool Value would be float64)."""
-    data = x.data if isinstance(x, Value) else x
+    data = raw(x)
     if type(data) is float:
         return float(data > 0)
     mask = data > 0

@@ -15,12 +15,7 @@ from typing import Any
 import numpy as np
 
 from autograd.ops import Op
-from autograd.value import Value
-
-
-def raw(x: Any) -> Any:
-    """The data behind a Value, or x itself."""
-    return x.data if isinstance(x, Value) else x
+from autograd.value import raw
 
 
 def unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:

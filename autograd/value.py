@@ -326,6 +326,11 @@ class Value:
         return apply(LogSoftmax, self, attrs=(normalize_axis(axis, self.ndim),))
 
 
+def raw(x: Any) -> Data:
+    """The data behind a Value, or x itself (backward rules get either)."""
+    return x.data if isinstance(x, Value) else x
+
+
 def constant(x: object) -> Value:
     """Wrap a number or an array as a leaf that needs no gradient."""
     if isinstance(x, Value):
@@ -345,7 +350,7 @@ def apply(op: Any, *inputs: object, attrs: tuple = ()) -> Value:
     Inputs that are not Values become constants. The result is a node (with parents and op)
     only if grad mode is on and some input requires grad; otherwise it is a constant leaf.
     """
-    parents = [x if isinstance(x, Value) else constant(x) for x in inputs]
+    parents = [constant(x) for x in inputs]  # a Value passes through unchanged
     data = op.forward(*[p.data for p in parents], *attrs)
     requires_grad = any(p.requires_grad for p in parents)
     if len(parents) == 1:
@@ -424,7 +429,8 @@ def normalize_index(index: object) -> object:
 
 
 # The op classes import Value from this module, so they are bound after the class exists.
-from autograd.fused_ops import LogSoftmax, Softmax  # noqa: E402
+# Importing registers them in autograd.OPS, in this order: arithmetic and elementwise ops,
+# then reductions and shape ops, then the fused ops (the order of the README's table).
 from autograd.ops import (  # noqa: E402
     Abs,
     Add,
@@ -441,4 +447,9 @@ from autograd.ops import (  # noqa: E402
     Sub,
     Tanh,
 )
+
+# isort: split
 from autograd.shape_ops import AsType, GetItem, Max, Mean, Reshape, Sum, Transpose  # noqa: E402
+
+# isort: split
+from autograd.fused_ops import LogSoftmax, Softmax  # noqa: E402

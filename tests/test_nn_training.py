@@ -1,6 +1,5 @@
-"""End to end: small synthetic tasks are learned to a stated held-out score within seconds."""
-
-import time
+"""End to end: small synthetic tasks are learned to a stated held-out score within a fixed
+budget of epochs (a few seconds here; timings belong in benchmarks/, not in tests)."""
 
 import numpy as np
 
@@ -29,16 +28,13 @@ def test_regression_from_r3_into_a_b_reaches_r2_of_0_95_on_held_out_data():
     head = nn.RegressionHead(32, low=y_train.min(), high=y_train.max())
     model = nn.Sequential(nn.MLP([3, 32, 32]), nn.ReLU(), head)
 
-    start = time.perf_counter()
     train(model, nn.MSELoss(), x_train, y_train, epochs=60, lr=0.01)
-    seconds = time.perf_counter() - start
 
     prediction = model(x_test).numpy()
     r2 = 1 - np.mean((prediction - y_test) ** 2) / np.var(y_test)
     assert prediction.shape == y_test.shape
     assert y_train.min() <= prediction.min() and prediction.max() <= y_train.max()
     assert r2 >= 0.95, r2
-    assert seconds < 10, seconds
 
 
 def test_classification_of_three_regions_reaches_accuracy_0_95_on_held_out_data():
@@ -51,11 +47,8 @@ def test_classification_of_three_regions_reaches_accuracy_0_95_on_held_out_data(
     head = nn.ClassificationHead(32, 3)
     model = nn.Sequential(nn.MLP([2, 32, 32]), nn.ReLU(), head)
 
-    start = time.perf_counter()
     train(model, nn.CrossEntropyLoss(), x_train, y_train, epochs=40, lr=0.01)
-    seconds = time.perf_counter() - start
 
     features = model[0](x_test).relu()  # the head's input: what the MLP made of x
     accuracy = np.mean(head.predict(features) == y_test)
     assert accuracy >= 0.95, accuracy
-    assert seconds < 10, seconds
