@@ -10,7 +10,6 @@ everything farther away becomes one "rest of the graph" box.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 from autograd.value import Value
 
@@ -20,12 +19,16 @@ Scope = tuple[str, ...]
 REST: Scope = ()
 
 
-@dataclass(eq=False)
+# Plain classes rather than dataclasses: `import autograd` runs this module, and making a
+# dataclass generates and compiles its methods (about 0.5 ms each).
 class Group:
-    """Values folded into one summary box."""
+    """Values folded into one summary box (compared by identity: one object per box)."""
 
-    key: Scope  # the folded scope, or REST
-    values: list[Value] = field(default_factory=list)
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: Scope) -> None:
+        self.key = key  # the folded scope, or REST
+        self.values: list[Value] = []
 
     @property
     def container(self) -> Scope:
@@ -33,14 +36,17 @@ class Group:
         return self.key[:-1]
 
 
-@dataclass
 class Plan:
     """Every Value behind the root (inputs before outputs) and how the drawing shows it."""
 
-    values: list[Value]
-    scope_of: dict[Value, Scope]  # the scope each Value is drawn in (see `drawn_scopes`)
-    group_of: dict[Value, Group] = field(default_factory=dict)
-    folded_scopes: frozenset[Scope] = frozenset()
+    __slots__ = ("folded_scopes", "group_of", "scope_of", "values")
+
+    def __init__(self, values: list[Value], scope_of: dict[Value, Scope],
+                 group_of: dict[Value, Group], folded_scopes: frozenset[Scope]) -> None:
+        self.values = values
+        self.scope_of = scope_of  # the scope each Value is drawn in (see `drawn_scopes`)
+        self.group_of = group_of  # the summary box of each folded Value
+        self.folded_scopes = folded_scopes
 
     @property
     def groups(self) -> list[Group]:
@@ -60,7 +66,7 @@ def plan_drawing(values: list[Value], root: Value, max_nodes: int | None) -> Pla
     most `max_nodes` boxes are drawn. `root` is always drawn by itself."""
     scope_of = drawn_scopes(values)
     if max_nodes is None or len(values) <= max_nodes:
-        return Plan(values, scope_of)
+        return Plan(values, scope_of, {}, frozenset())
     nearness = {value: i for i, value in enumerate(breadth_first(root))}
     folded = fold_scopes(values, root, scope_of, nearness, max_nodes)
     key_of: dict[Value, Scope] = {}

@@ -5,21 +5,27 @@ between its inputs and its output. Leaves that require grad, constants, intermed
 and the output each have their own look. Values made inside `with ag.scope(label):` are drawn
 inside a frame labelled `label` (nested scopes, nested frames), and so are the parameters used
 only there (a module's weights are drawn in its frame). Building the drawing needs only
-the `graphviz` Python package; rendering it to a file needs Graphviz's `dot` program.
+the `graphviz` Python package (imported on the first drawing, not with `autograd`: it takes
+longer to import than the whole engine); rendering it to a file needs Graphviz's `dot` program.
 """
 
 from __future__ import annotations
 
-import html
+import re
 from collections import Counter
-
-import graphviz
+from typing import TYPE_CHECKING
 
 from autograd.collapse import REST, Group, Plan, Scope, plan_drawing
 from autograd.formatting import describe_parts
 from autograd.value import Value
 
+if TYPE_CHECKING:
+    import graphviz
+
 DEFAULT_MAX_NODES = 400  # dot lays this many boxes out in about a second
+# The most characters of a name a label shows: dot refuses a label of over 16 KiB and a frame
+# wider than 65,535 points, and a box as wide as a paragraph helps no one.
+NAME_LIMIT = 80
 
 FONT = "Helvetica"
 GRAD_COLOR = "#b3261e"
@@ -58,6 +64,8 @@ def draw_graph(root: Value, *, show_data: bool = True, show_grad: bool = True,
         raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if max_nodes is not None and max_nodes < 2:
         raise ValueError(f"max_nodes must be at least 2 (or None for no limit), got {max_nodes}")
+    import graphviz  # here, not at the top: see the module docstring
+
     plan = plan_drawing(topological_order(root), root, max_nodes)
     dot = graphviz.Digraph(
         # newrank: dot ranks all nodes at once instead of cluster by cluster, which lays a
@@ -120,7 +128,7 @@ def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, show_data: bool,
         frame.node(f"v{i}", value_label(value, show_data, show_grad),
                    _attributes=LOOKS[kind_of(value, root)])
         if value.parents:
-            frame.node(f"op{i}", html_label([value.op]), _attributes=LOOKS["op"])
+            frame.node(f"op{i}", html_label([shown_name(value.op)]), _attributes=LOOKS["op"])
     # A subgraph is copied into its parent when added, so the innermost frames go in first.
     for scope in sorted((s for s in clusters if s), key=len, reverse=True):
         clusters[scope[:-1]].subgraph(clusters[scope])
@@ -129,10 +137,12 @@ def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, show_data: bool,
 
 def cluster_for(scope: Scope, clusters: dict[Scope, graphviz.Digraph]) -> graphviz.Digraph:
     """The frame of `scope`, made (with the frames around it) on first use."""
+    import graphviz
+
     for depth in range(1, len(scope) + 1):
         prefix = scope[:depth]
         if prefix not in clusters:
-            attrs = {**CLUSTER_LOOK, "label": html_label([prefix[-1]])}
+            attrs = {**CLUSTER_LOOK, "label": html_label([shown_name(prefix[-1])])}
             clusters[prefix] = graphviz.Digraph(name=f"cluster_{len(clusters)}",
                                                 graph_attr=attrs)
     return clusters[scope]
@@ -164,8 +174,9 @@ def add_edges(dot: graphviz.Digraph, plan: Plan, boxes: dict[Value, str]) -> Non
 def value_label(value: Value, show_data: bool, show_grad: bool) -> str:
     """A small table: the name in bold, then `data` and `grad` rows."""
     rows = []
-    if value.name:
-        rows.append(f'<TR><TD COLSPAN="2"><B>{html.escape(value.name)}</B></TD></TR>')
+    name = shown_name(value.name)
+    if name:
+        rows.append(f'<TR><TD COLSPAN="2"><B>{label_text(name)}</B></TD></TR>')
     if show_data:
         rows.append(field_row("data", value.data, color=None))
     if show_grad and value.grad is not None:
@@ -178,7 +189,7 @@ def value_label(value: Value, show_data: bool, show_grad: bool) -> str:
 
 def field_row(title: str, data: object, color: str | None) -> str:
     """`title | value`, the value on one or two lines (a tensor: shape and dtype, then values)."""
-    text = "<BR/>".join(html.escape(part) for part in describe_parts(data))
+    text = "<BR/>".join(label_text(part) for part in describe_parts(data))
     if color:
         title, text = (f'<FONT COLOR="{color}">{part}</FONT>' for part in (title, text))
     return (f'<TR><TD ALIGN="LEFT" VALIGN="TOP"><I>{title}</I></TD>'
@@ -187,16 +198,49 @@ def field_row(title: str, data: object, color: str | None) -> str:
 
 def html_label(lines: list[str], bold_first: bool = False) -> str:
     """Lines of plain text as a Graphviz HTML label (so no character needs DOT escaping)."""
-    escaped = [html.escape(line) for line in lines]
+    escaped = [label_text(line) for line in lines]
     if bold_first and escaped:
         escaped[0] = f"<B>{escaped[0]}</B>"
     return "<" + "<BR/>".join(escaped) + ">"
 
 
+def shown_name(name: object) -> str:
+    """A name the user chose (a Value's, a scope's, an op's) as a label shows it: as text even
+    if it is not a str ("" for None), and at most NAME_LIMIT characters, ending in "…"."""
+    text = "" if name is None else str(name)
+    return text if len(text) <= NAME_LIMIT else text[:NAME_LIMIT - 1] + "…"
+
+
+# Graphviz HTML labels are XML, and dot refuses C0 control characters in them even written as
+# entities; lone surrogates cannot be encoded as UTF-8 at all, and U+FFFE / U+FFFF are not XML
+# characters. So each of these, and the other (invisible) control characters, is drawn as a
+# visible stand-in; the markup characters are escaped in the same pass.
+LABEL_SPECIAL = "[&<>\"\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]"
+MARKUP = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+
+
+def label_text(text: str) -> str:
+    """Plain text as the content of an HTML label: every label's text goes through here."""
+    return re.sub(LABEL_SPECIAL, stand_in, text)
+
+
+def stand_in(match: re.Match[str]) -> str:
+    """What a label shows for one special character: its entity, for markup; its Unicode
+    control picture for C0 controls and DEL (␀, ␛, ␡); else its Python escape (\\x85, \\ud800)."""
+    char = match.group()
+    if char in MARKUP:
+        return MARKUP[char]
+    if char < " ":
+        return chr(0x2400 + ord(char))
+    if char == "\x7f":
+        return "\u2421"
+    return repr(char)[1:-1]
+
+
 def summary_lines(group: Group) -> list[str]:
     """What a summary box holds: its title, how many Values, which ops, how many leaves."""
-    title = "rest of the graph" if group.key == REST else group.key[-1]
-    ops = Counter(value.op for value in group.values if value.parents)
+    title = "rest of the graph" if group.key == REST else shown_name(group.key[-1])
+    ops = Counter(shown_name(value.op) for value in group.values if value.parents)
     leaves = sum(1 for value in group.values if not value.parents)
     shown = [f"{count} {op}" for op, count in sorted(ops.items(), key=lambda kv: (-kv[1], kv[0]))]
     if len(shown) > 4:

@@ -1,55 +1,82 @@
 """Reverse-mode differentiation: walk the graph from the output back to the leaves.
 
-Each node's gradient is complete once every Value made from it has passed its share back, so
-the walk counts each node's consumers first (one iterative pass, no recursion) and hands a
-node on when that count reaches zero. Gradients are summed back to each input's shape and
-dtype in `fit_to`, the one place where broadcasting is undone.
+The algorithm, `backward_pass`:
+1. Order the graph so that every node comes after all the Values made from it (one iterative
+   depth-first walk, `backward_order`: no recursion limit).
+2. Give each root its seed gradient.
+3. Take the nodes in that order. When a node's turn comes its gradient g is complete, since
+   every Value made from it has added its share. Pass g * d(node)/d(input), the op's vjp, to
+   each input that requires grad (`pass_to_inputs`), summed back to the input's shape and
+   dtype in `fit_to`, the one place where broadcasting is undone.
 
-The pass keeps its working state on the nodes themselves (`_pending`, `_g`): two backward
-passes through one graph must not run at the same time in different threads.
+Whatever needs to watch a pass (`explain_backward`, the stepper, anomaly checks) hands it a
+`trace`, called once per node with the node, its gradient and what each input received.
+
+A pass keeps its running sums on the nodes (`_g`), so passes take turns through one lock: two
+threads may run backward through graphs that share parameters, and their `.grad` sums are as
+if the passes ran one after the other. A lock nobody else holds costs ~0.1 µs per pass.
 """
 
 from __future__ import annotations
 
 import gc
-import sys
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import numpy as np
 
-from autograd.value import Value, constant
+from autograd.value import Value, constant, inputs_of
+
+# trace(node, g, passed): `passed` holds what each input received (None for a constant input)
+Trace = Callable[[Value, Any, tuple], None]
+
+_pass_lock = threading.RLock()  # re-entrant: a vjp may run a backward pass of its own
+_DONE = object()  # in backward_order's stack: the node below it has all its inputs ordered
 
 
-def prepare_nodes(roots: Iterable[Value]) -> set[Value]:
-    """Set `_pending` (the number of graph edges that use it) and clear `_g` on every Value
-    that requires grad behind `roots`; return those Values. The counts live on the nodes, so
-    the backward loop needs no dictionary look-ups. One iterative walk: no recursion limit."""
-    stack = []
-    for root in roots:
-        root._pending = 0
-        root._g = None
-        stack.append(root)
-    seen = set(stack)
+def backward_order(roots: Iterable[Value]) -> list[Value]:
+    """Every Value that requires grad behind `roots`, each after all the Values made from it.
+
+    It also clears each node's running gradient and checks that no Value's data was assigned
+    since an op used it (`check_versions`). Iterative: graphs can be far deeper than Python's
+    recursion limit.
+    """
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[Any] = list(roots)
     while stack:
         node = stack.pop()
-        if node._parent0 is None:
+        if node is _DONE:
+            order.append(stack.pop())
             continue
-        for parent in (node._parent0, node._parent1, *node._more_parents):
-            if parent is not None and parent.requires_grad:
-                if parent in seen:
-                    parent._pending += 1
-                else:
-                    seen.add(parent)
-                    parent._pending = 1
-                    parent._g = None
+        if node in seen:
+            continue
+        seen.add(node)
+        node._g = None
+        stack.append(node)
+        stack.append(_DONE)
+        if node._op is not None:
+            parents = inputs_of(node)
+            check_versions(node, parents)
+            for parent in parents:
+                if parent.requires_grad and parent not in seen:
                     stack.append(parent)
-    return seen
+    order.reverse()  # post-order has each node after its inputs: reversed, after its consumers
+    return order
 
 
-def count_consumers(roots: Iterable[Value]) -> dict[Value, int]:
-    """For every Value that requires grad behind `roots`: how many graph edges use it."""
-    return {node: node._pending for node in prepare_nodes(roots)}
+def check_versions(node: Value, parents: tuple[Value, ...]) -> None:
+    """Refuse a node whose data, or an input's, was assigned after the op ran: its vjp would
+    compute the gradient of other data than the forward pass used."""
+    epoch = node._epoch
+    for value in (node, *parents):
+        if value._version > epoch:
+            what = f"{value.name!r}" if value.name else f"of shape {value.shape}"
+            raise RuntimeError(
+                f"backward: the data of the Value {what} was assigned (`.data = ...` or "
+                f"`.data *= ...`) after the op {node.op!r} used it, so its gradient would be "
+                "that of other data. Run the forward pass again after changing .data.")
 
 
 def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
@@ -65,13 +92,13 @@ def sum_to(g: Any, shape: tuple[int, ...]) -> Any:
 
 def fit_to(g: Any, parent: Value) -> Any:
     """Give a raw gradient the shape and dtype of `parent.data`."""
-    data = parent.data
+    data = parent._data
     if type(data) is float:
         if type(g) is float:
             return g
         return float(np.sum(g))
-    if type(g) is float or g.shape != data.shape:
-        g = sum_to(np.asarray(g), data.shape)
+    if type(g) is not np.ndarray or g.shape != data.shape:
+        g = np.asarray(sum_to(np.asarray(g), data.shape))  # a 0-d sum is a numpy scalar
     if g.dtype is not data.dtype and g.dtype != data.dtype:  # `is` answers most cases fast
         g = g.astype(data.dtype)
     return g
@@ -87,24 +114,25 @@ def fit_value_to(g: Value, parent: Value) -> Value:
 
 
 def seed_gradient(output: Value, grad: Any) -> Any:
-    """The gradient that starts a backward pass: 1 for a size-1 output, else `grad`."""
+    """The gradient that starts a backward pass: 1 for a size-1 output, else `grad` (checked
+    against the output's shape, and copied: the pass may hand it to a leaf's .grad)."""
     if grad is None:
         if output.size != 1:
             raise RuntimeError(
                 f"backward() on an output of shape {output.shape} needs a gradient: the output "
                 "is not a scalar. Reduce it first (e.g. .sum() or .mean()) or pass grad=.")
-        return 1.0 if type(output.data) is float else np.ones_like(output.data)
-    data = grad.data if isinstance(grad, Value) else np.asarray(grad, dtype=output.dtype)
+        return 1.0 if type(output._data) is float else np.ones_like(output._data)
+    data = grad._data if isinstance(grad, Value) else np.asarray(grad, dtype=output.dtype)
     if np.shape(data) != output.shape:
         raise ValueError(f"gradient of shape {np.shape(data)} given for an output of shape "
                          f"{output.shape}")
-    return float(data) if type(output.data) is float else np.array(data, dtype=output.dtype)
+    return float(data) if type(output._data) is float else np.array(data, dtype=output.dtype)
 
 
-def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
-                 store: bool, wanted: Sequence[Value] = ()) -> dict[Value, Any]:
-    """The backward pass. Returns the gradients of `wanted`; if `store`, adds every gradient
-    into its Value's `.grad` (raw data). In create_graph mode gradients are Values."""
+def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool = False,
+                 store: bool = True, wanted: Sequence[Value] = (),
+                 trace: Trace | None = None) -> dict[Value, Any]:
+    """Run `backward_pass` with the garbage collector off and the pass lock held."""
     for root in roots:
         if not root.requires_grad:
             raise RuntimeError("backward through a Value that does not require grad (a constant, "
@@ -114,75 +142,84 @@ def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: boo
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _backward_pass(roots, seeds, create_graph, store, set(wanted))
+        with _pass_lock:
+            return backward_pass(roots, seeds, create_graph, store, set(wanted), trace)
     finally:
         if collecting:
             gc.enable()
 
 
-def _backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool,
-                   store: bool, wanted: set[Value]) -> dict[Value, Any]:
-    prepare_nodes(roots)
+def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool, store: bool,
+                  wanted: set[Value], trace: Trace | None) -> dict[Value, Any]:
+    """The algorithm of the module docstring. Returns the gradients of `wanted`; if `store`,
+    adds every gradient into its Value's `.grad`. In create_graph mode gradients are Values."""
+    order = backward_order(roots)
     for root, seed in zip(roots, seeds, strict=True):
         root._g = seed if root._g is None else root._g + seed
-    found: dict[Value, Any] = {}
     fit = fit_value_to if create_graph else fit_to
-    ready = [root for root in dict.fromkeys(roots) if root._pending == 0]
-    # This loop runs once per node: it is written for speed, the scalar case checked first.
-    # A node is ready when every Value made from it has added its share into `node._g`.
-    while ready:
-        node = ready.pop()
+    found: dict[Value, Any] = {}
+    upstream_ids: set[int] = set()  # the op nodes' gradients (see `store_leaf_grad`)
+    for node in order:
         g = node._g
         node._g = None
         if wanted and node in wanted:
             found[node] = g
-        op = node._op
-        if store:
-            if op is None:
-                store_leaf_grad(node, g)
-            else:  # an intermediate's .grad may share memory with others: it is for reading
-                node.grad = g if node.grad is None else node.grad + g
-        if op is None:
+        if node._op is None:
+            if store:
+                store_leaf_grad(node, g, upstream_ids)
+            if trace is not None:
+                trace(node, g, ())
             continue
-        first, second = node._parent0, node._parent1
-        attrs = node._attrs
-        if second is None:
-            parents = (first,)
-        elif node._more_parents:
-            parents = (first, second, *node._more_parents)
+        if store:  # an intermediate's .grad may share memory with others: it is for reading
+            node.grad = g if node.grad is None else node.grad + g
+            if type(g) is np.ndarray:
+                upstream_ids.add(id(g))
+        pass_to_inputs(node, g, create_graph, fit, trace)
+    return found
+
+
+def pass_to_inputs(node: Value, g: Any, create_graph: bool, fit: Callable,
+                   trace: Trace | None) -> None:
+    """Add g * d(node)/d(input) into the running gradient `_g` of each input of `node` that
+    requires grad. The vjps get raw data, or Values in create_graph mode."""
+    op = node._op
+    parents = inputs_of(node)
+    attrs = node._attrs
+    if create_graph:
+        args = (node, *parents, *attrs)
+    elif attrs or len(parents) > 2:
+        args = (node._data, *[p._data for p in parents], *attrs)
+    elif len(parents) == 1:
+        args = (node._data, parents[0]._data)
+    else:
+        args = (node._data, parents[0]._data, parents[1]._data)
+    every = None if op.vjp_all is None else op.vjp_all(g, *args)
+    vjps = op.vjps
+    passed = [] if trace is not None else None
+    for i, parent in enumerate(parents):
+        if not parent.requires_grad:
+            if passed is not None:
+                passed.append(None)
+            continue
+        if every is not None:
+            gp = every[i]
         else:
-            parents = (first, second)
-        if create_graph:
-            args = (node, *parents, *attrs)
-        elif attrs or node._more_parents:
-            args = (node.data, *[p.data for p in parents], *attrs)
-        elif second is None:
-            args = (node.data, first.data)
-        else:
-            args = (node.data, first.data, second.data)
-        vjps = op.vjps
-        i = -1
-        for parent in parents:
-            i += 1
-            if not parent.requires_grad:
-                continue
             try:
                 gp = vjps[i](g, *args)
             except ArithmeticError:
                 gp = vjp_in_numpy(vjps[i], g, args)
-            data = parent.data  # fit gp to it, unless it fits already (the common case)
-            if type(gp) is float:
-                if type(data) is not float:
-                    gp = fit(gp, parent)
-            elif type(data) is float or gp.shape != data.shape or gp.dtype is not data.dtype:
+        data = parent._data  # fit gp to it, unless it fits already (the common case)
+        if type(gp) is float:
+            if type(data) is not float:
                 gp = fit(gp, parent)
-            previous = parent._g
-            parent._g = gp if previous is None else previous + gp
-            left = parent._pending - 1
-            parent._pending = left
-            if not left:
-                ready.append(parent)
-    return found
+        elif type(data) is float or gp.shape != data.shape or gp.dtype is not data.dtype:
+            gp = fit(gp, parent)
+        previous = parent._g
+        parent._g = gp if previous is None else previous + gp
+        if passed is not None:
+            passed.append(gp)
+    if trace is not None:
+        trace(node, g, tuple(passed))
 
 
 def vjp_in_numpy(vjp: Any, g: Any, args: tuple) -> Any:
@@ -191,24 +228,31 @@ def vjp_in_numpy(vjp: Any, g: Any, args: tuple) -> Any:
     return vjp(*[np.float64(a) if type(a) is float else a for a in (g, *args)])
 
 
-# References to the gradient array inside store_leaf_grad when nothing else holds it: the
-# backward loop's variable, the parameter, and sys.getrefcount's own argument.
-_PRIVATE_REFERENCES = 3
-
-
-def store_leaf_grad(leaf: Value, g: Any) -> None:
-    """Add g into leaf.grad, which never shares memory with another .grad: optimizers and
-    users may update it in place. An array that anything else still refers to (an
-    intermediate's .grad, another input's pending gradient) or that is a view is copied."""
+def own_array(g: Any, taken: set[int]) -> Any:
+    """`g`, or a copy of it where it may not be the caller's alone: a view, a read-only
+    array, or an array whose id is in `taken`."""
     if type(g) is np.ndarray and (g.base is not None or not g.flags.writeable
-                                  or sys.getrefcount(g) > _PRIVATE_REFERENCES):
-        g = g.copy()
+                                  or id(g) in taken):
+        return g.copy()
+    return g
+
+
+def store_leaf_grad(leaf: Value, g: Any, upstream_ids: set[int]) -> None:
+    """Add g into leaf.grad. The rule: no leaf's .grad shares memory with another .grad or
+    with a pending gradient, since optimizers and users update .grad in place.
+
+    What the pass computed for a leaf is a fresh array (a vjp's result, or a sum of them)
+    except in three cases, which are copied: a view (reshape, slicing), a read-only array, or
+    an op node's own gradient passed through unchanged (add, sub, where...; `upstream_ids`):
+    that node keeps it as its .grad and other inputs may receive the same array.
+    """
+    g = own_array(g, upstream_ids)
     leaf.grad = g if leaf.grad is None else leaf.grad + g
 
 
 def backward(output: Value, grad: Any = None) -> None:
     """`output.backward(grad)`: accumulate d(output)/dx (times grad) into x.grad for every x."""
-    run_backward([output], [seed_gradient(output, grad)], create_graph=False, store=True)
+    run_backward([output], [seed_gradient(output, grad)])
 
 
 def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
@@ -232,9 +276,13 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
             raise ValueError("grad() inputs must be Values that require grad")
     seeds = []
     for output, seed in zip(outputs, grad_outputs, strict=True):
-        if create_graph:
-            seeds.append(seed if isinstance(seed, Value)
-                         else constant(seed_gradient(output, seed)))
+        if create_graph and isinstance(seed, Value):  # a seed in the graph: check its shape
+            if seed.shape != output.shape:
+                raise ValueError(f"grad_outputs Value of shape {seed.shape} given for an "
+                                 f"output of shape {output.shape}")
+            seeds.append(seed)
+        elif create_graph:
+            seeds.append(constant(seed_gradient(output, seed)))
         else:
             seeds.append(seed_gradient(output, seed))
     found = run_backward(outputs, seeds, create_graph, store=False, wanted=inputs)
@@ -243,10 +291,9 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
     for x in inputs:
         g = found.get(x)
         if g is None:
-            g = np.zeros_like(x.data) if x.shape else 0.0
-        elif isinstance(g, np.ndarray):  # like .grad: every returned array is the caller's own
-            if id(g) in handed_out or g.base is not None or not g.flags.writeable:
-                g = g.copy()
+            g = np.zeros_like(x._data) if x.shape else 0.0
+        else:  # like .grad: every returned array is the caller's own
+            g = own_array(g, handed_out)
             handed_out.add(id(g))
         results.append(g if isinstance(g, Value) else Value(g, requires_grad=False))
     return tuple(results)

@@ -1,8 +1,8 @@
 """`explain_backward`: the chain rule of one backward pass, step by step, as a table.
 
-It walks the graph in the engine's order (a node's turn comes once every Value made from it
-has passed its gradient back) and calls the ops' own vjps, so each number in the table is the
-one `backward()` computes. It stores nothing in `.grad`.
+It runs the engine's own backward pass with a trace that records each step, so each number
+in the table is the one `backward()` computes, in the order it computes them. It stores
+nothing in `.grad`.
 
 Each step is one op: the gradient of the root with respect to the op's output (`upstream`),
 and for each input the local derivative and the gradient passed back to it. The local
@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.engine import count_consumers, fit_to, seed_gradient, vjp_in_numpy
+from autograd.engine import fit_to, run_backward, seed_gradient, vjp_in_numpy
 from autograd.formatting import describe
 from autograd.value import Value
 
@@ -77,61 +77,64 @@ class Explanation:
 
 
 def explain_backward(root: Value, grad: Any = None) -> Explanation:
-    """Replay the backward pass from `root` (seeded with 1, or with `grad` for a tensor
-    root, as in `root.backward(grad)`) and record every chain-rule step. No `.grad` changes."""
+    """Run the backward pass from `root` (seeded with 1, or with `grad` for a tensor root, as
+    in `root.backward(grad)`) with a trace that records every chain-rule step. It stores
+    nothing in any `.grad`."""
     if not isinstance(root, Value):
         raise TypeError(f"explain_backward needs a Value, got {type(root).__name__}")
     if not root.requires_grad:
         raise RuntimeError("explain_backward through a Value that does not require grad (a "
                            "constant, or computed under no_grad()): there is nothing to explain")
-    labels = Labels()
-    labels.name_root(root)
-    counts = count_consumers([root])
-    grads: dict[Value, Any] = {root: seed_gradient(root, grad)}
-    sources: dict[Value, list[int]] = {root: []}
-    steps: list[BackwardStep] = []
-    leaves: list[LeafGradient] = []
-    ready = [root]
-    while ready:  # the engine's order: a node goes when its last consumer has passed back
-        node = ready.pop()
-        g = grads.pop(node)
+    recorder = StepRecorder(root)
+    run_backward([root], [seed_gradient(root, grad)], store=False, trace=recorder)
+    return Explanation(root, tuple(recorder.steps), tuple(recorder.leaves))
+
+
+class StepRecorder:
+    """The trace `explain_backward` gives the engine: one record per node it visits."""
+
+    def __init__(self, root: Value) -> None:
+        self.labels = Labels()
+        self.labels.name_root(root)
+        self.sources: dict[Value, list[int]] = {root: []}  # the steps that passed to a Value
+        self.steps: list[BackwardStep] = []
+        self.leaves: list[LeafGradient] = []
+
+    def __call__(self, node: Value, g: Any, passed: tuple) -> None:
+        labels = self.labels
+        sources = tuple(self.sources.pop(node))
         if node._op is None:
-            leaves.append(LeafGradient(node, labels(node), g, tuple(sources.pop(node))))
-            continue
-        number = len(steps) + 1
+            self.leaves.append(LeafGradient(node, labels(node), g, sources))
+            return
+        number = len(self.steps) + 1
         inputs = []
-        for i, parent in enumerate(node.parents):
-            if not parent.requires_grad:
+        for i, (parent, gp) in enumerate(zip(node.parents, passed, strict=True)):
+            if gp is None:
                 inputs.append(InputStep(parent, labels(parent), None, None))
                 continue
-            passed = fit_to(call_vjp(node, i, g), parent)
-            inputs.append(InputStep(parent, labels(parent), local_derivative(node, i), passed))
-            previous = grads.get(parent)
-            grads[parent] = passed if previous is None else previous + passed
-            sources.setdefault(parent, []).append(number)
-            counts[parent] -= 1
-            if counts[parent] == 0:
-                ready.append(parent)
-        steps.append(BackwardStep(number, node.op, rule_of(node), node, labels(node), g,
-                                  tuple(sources.pop(node)), tuple(inputs)))
-    return Explanation(root, tuple(steps), tuple(leaves))
-
-
-def call_vjp(node: Value, i: int, g: Any) -> Any:
-    """The op's vjp for input i on raw data, called as the engine calls it."""
-    args = (node.data, *[p.data for p in node.parents], *node._attrs)
-    try:
-        return node._op.vjps[i](g, *args)
-    except ArithmeticError:
-        return vjp_in_numpy(node._op.vjps[i], g, args)
+            inputs.append(InputStep(parent, labels(parent), local_derivative(node, i), gp))
+            self.sources.setdefault(parent, []).append(number)
+        self.steps.append(BackwardStep(number, node.op, rule_of(node), node, labels(node), g,
+                                       sources, tuple(inputs)))
 
 
 def local_derivative(node: Value, i: int) -> Any:
-    """d(node)/d(input i), shaped like the input, when `node` is a single number: the vjp
-    with an upstream gradient of 1. None for a tensor output (see the module docstring)."""
+    """d(node)/d(input i), shaped like the input, when `node` is a single number: its vjp with
+    an upstream gradient of 1. None for a tensor output (see the module docstring)."""
     if node.size != 1:
         return None
-    return fit_to(call_vjp(node, i, seed_gradient(node, None)), node.parents[i])
+    parents = node.parents
+    args = (node.data, *[p.data for p in parents], *node._attrs)
+    one = seed_gradient(node, None)
+    op = node._op
+    if op.vjp_all is not None:
+        local = op.vjp_all(one, *args)[i]
+    else:
+        try:
+            local = op.vjps[i](one, *args)
+        except ArithmeticError:
+            local = vjp_in_numpy(op.vjps[i], one, args)
+    return fit_to(local, parents[i])
 
 
 def rule_of(node: Value) -> str:

@@ -1,8 +1,9 @@
-"""The ops as functions, `ag.NAME(x, ...)`, including the losses and the multi-input ops.
+"""The ops that take arguments: each checks them and records its op.
 
-Inputs may be Values, numbers or arrays (non-Values are constants). Every function checks its
-arguments and names what is wrong, because a wrong shape that numpy would happily broadcast is
-a silently wrong answer.
+Each is a function `ag.NAME(x, ...)`, and those that read as methods are also bound as
+`x.NAME(...)` by the table in `autograd.api`. Inputs may be Values, numbers or arrays
+(non-Values are constants). Every function checks its arguments and names what is wrong,
+because a wrong shape that numpy would happily broadcast is a silently wrong answer.
 """
 
 from __future__ import annotations
@@ -12,67 +13,101 @@ from typing import Any
 
 import numpy as np
 
-from autograd.fused_ops import BCEWithLogits, CrossEntropy, Linear, MSELoss
-from autograd.shape_ops import BroadcastTo, Concat, Stack, Where
-from autograd.value import Value, apply, constant, normalize_axis, raw
+from autograd.fused_ops import BCEWithLogits, CrossEntropy, Linear, LogSoftmax, MSELoss, Softmax
+from autograd.shape_ops import (
+    AsType,
+    BroadcastTo,
+    Concat,
+    GetItem,
+    Max,
+    Mean,
+    Reshape,
+    Stack,
+    Sum,
+    Transpose,
+    Where,
+)
+from autograd.value import (
+    Value,
+    apply,
+    as_values,
+    constant,
+    normalize_axis,
+    normalize_index,
+    raw,
+)
 
 Axis = int | tuple[int, ...] | None
 
 
-def exp(x: Any) -> Value:
-    return constant(x).exp()
-
-
-def log(x: Any) -> Value:
-    return constant(x).log()
-
-
-def sigmoid(x: Any) -> Value:
-    return constant(x).sigmoid()
-
-
-def tanh(x: Any) -> Value:
-    return constant(x).tanh()
-
-
-def relu(x: Any) -> Value:
-    return constant(x).relu()
-
-
-def sqrt(x: Any) -> Value:
-    return constant(x).sqrt()
-
-
-def abs(x: Any) -> Value:  # shadows the builtin: the public name, as in numpy and torch
-    return constant(x).abs()
-
-
 def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
-    return constant(x).sum(axis, keepdims)
+    x = constant(x)
+    return apply(Sum, x, attrs=(normalize_axis(axis, x.ndim), bool(keepdims)))
 
 
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
-    return constant(x).mean(axis, keepdims)
+    x = constant(x)
+    return apply(Mean, x, attrs=(normalize_axis(axis, x.ndim), bool(keepdims)))
 
 
 def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
-    return constant(x).max(axis, keepdims)
+    x = constant(x)
+    if x.size == 0:
+        raise ValueError("max() of an empty Value")
+    return apply(Max, x, attrs=(normalize_axis(axis, x.ndim), bool(keepdims)))
 
 
 def reshape(x: Any, *shape: int | tuple[int, ...]) -> Value:
-    return constant(x).reshape(*shape)
+    x = constant(x)
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    new_shape = np.empty(x.shape, dtype=np.bool_).reshape(shape).shape  # checks it
+    return apply(Reshape, x, attrs=(new_shape,))
 
 
 def transpose(x: Any, *axes: int | tuple[int, ...]) -> Value:
-    return constant(x).transpose(*axes)
+    """Permute the axes as numpy does: no axes reverses them (`x.T`)."""
+    x = constant(x)
+    if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+        axes = tuple(axes[0])
+    if not axes:
+        axes = tuple(reversed(range(x.ndim)))
+    axes = normalize_axis(axes, x.ndim)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"transpose axes {axes} are not a permutation of a {x.ndim}-d "
+                         f"Value's axes")
+    return apply(Transpose, x, attrs=(axes,))
+
+
+def astype(x: Any, dtype: Any) -> Value:
+    """Convert to another floating dtype (gradients flow back in the original dtype)."""
+    dtype = np.dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"astype needs a floating dtype, got {dtype}")
+    return apply(AsType, constant(x), attrs=(dtype,))
+
+
+def getitem(x: Any, index: Any) -> Value:
+    """x[index]: ints, slices, None, Ellipsis, integer arrays and boolean masks, as numpy."""
+    return apply(GetItem, constant(x), attrs=(normalize_index(index),))
+
+
+def softmax_axis(x: Value, axis: int) -> int | None:
+    """The axis of a softmax; a 0-d Value (one number) takes -1 or 0, as in torch."""
+    if x.ndim == 0:
+        normalize_axis(axis, 1)
+        return None
+    return normalize_axis(axis, x.ndim)
 
 
 def softmax(x: Any, axis: int = -1) -> Value:
-    return constant(x).softmax(axis)
+    x = constant(x)
+    return apply(Softmax, x, attrs=(softmax_axis(x, axis),))
 
 
 def log_softmax(x: Any, axis: int = -1) -> Value:
-    return constant(x).log_softmax(axis)
+    x = constant(x)
+    return apply(LogSoftmax, x, attrs=(softmax_axis(x, axis),))
 
 
 def broadcast_to(x: Any, shape: tuple[int, ...]) -> Value:
@@ -89,7 +124,7 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Value:
 
 def concat(values: Sequence[Any], axis: int = 0) -> Value:
     """Join Values along an existing axis (numpy's concatenate)."""
-    values = [constant(v) for v in values]
+    values = as_values(*values)
     if not values:
         raise ValueError("concat needs at least one Value")
     ndim = values[0].ndim
@@ -107,7 +142,7 @@ def concat(values: Sequence[Any], axis: int = 0) -> Value:
 
 def stack(values: Sequence[Any], axis: int = 0) -> Value:
     """Stack Values of one shape along a new axis (numpy's stack)."""
-    values = [constant(v) for v in values]
+    values = as_values(*values)
     if not values:
         raise ValueError("stack needs at least one Value")
     for v in values:
@@ -128,13 +163,13 @@ def where(cond: Any, a: Any, b: Any) -> Value:
 
 def linear(x: Any, weight: Any, bias: Any = None) -> Value:
     """x @ weight.T + bias as one op; weight is (out_features, in_features) as in PyTorch."""
-    x, weight = constant(x), constant(weight)
+    x, weight = as_values(x, weight)
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape "
                          f"{weight.shape} (expected input shape (..., {weight.shape[-1]}))")
     if bias is None:
         return apply(Linear, x, weight)
-    bias = constant(bias)
+    bias = as_values(bias, weight)[0]
     if bias.shape != (weight.shape[0],):
         raise ValueError(f"linear: bias has shape {bias.shape}, expected ({weight.shape[0]},)")
     return apply(Linear, x, weight, bias)
@@ -144,7 +179,7 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Value:
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value:
     """Mean squared error, L = 1/N sum((pred - target)**2). The shapes must be equal:
     (N,) against (N, 1) would broadcast to N x N and give a silently wrong loss."""
-    pred, target = constant(pred), constant(target)
+    pred, target = as_values(pred, target)
     if pred.shape != target.shape:
         raise ValueError(f"mse_loss: pred has shape {pred.shape} but target has shape "
                          f"{target.shape}; they must be equal (reshape one of them)")
@@ -187,7 +222,7 @@ def cross_entropy(logits: Any, labels: Any) -> Value:
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:
     """Mean binary cross-entropy of sigmoid(logits) against targets in [0, 1] (same shape)."""
-    logits, targets = constant(logits), constant(targets)
+    logits, targets = as_values(logits, targets)
     if logits.shape != targets.shape:
         raise ValueError(f"binary_cross_entropy_with_logits: logits have shape {logits.shape} "
                          f"but targets have shape {targets.shape}; they must be equal")

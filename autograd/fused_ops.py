@@ -19,18 +19,33 @@ from autograd.ops import Exp, Op, Sigmoid
 from autograd.value import Value, raw
 
 
+def _sum_along(x: Any, axis: int | None) -> Any:
+    """x summed along axis, keeping it (on raw data, a 0-d float included, or on a Value)."""
+    if isinstance(x, Value):
+        return x.sum(axis=axis, keepdims=True)
+    return np.sum(x, axis=axis, keepdims=True)
+
+
+def _trivial(x: Any) -> bool:
+    """A 0-d input (one number: softmax 1, log_softmax 0) or an empty one (an empty result);
+    `np.max` could not take the maximum of either along an axis."""
+    return np.ndim(x) == 0 or np.size(x) == 0
+
+
 class Softmax(Op):
     """out_i = e**x_i / sum_j e**x_j;  g -> out * (g - sum(g * out))  (along axis)"""
 
     name = "softmax"
 
     def forward(x, axis):
+        if _trivial(x):
+            return np.ones_like(x)
         t = x - np.max(x, axis=axis, keepdims=True)  # the largest exponent is 0: no overflow
         np.exp(t, out=t)
         t /= np.sum(t, axis=axis, keepdims=True)
         return t
 
-    vjps = (lambda g, out, x, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),)
+    vjps = (lambda g, out, x, axis: out * (g - _sum_along(g * out, axis)),)
 
 
 class LogSoftmax(Op):
@@ -39,19 +54,31 @@ class LogSoftmax(Op):
     name = "log_softmax"
 
     def forward(x, axis):
+        if _trivial(x):
+            return np.zeros_like(x)
         t = x - np.max(x, axis=axis, keepdims=True)
         t -= np.log(np.sum(np.exp(t), axis=axis, keepdims=True))
         return t
 
-    vjps = (lambda g, out, x, axis: g - Exp.on(out) * g.sum(axis=axis, keepdims=True),)
+    vjps = (lambda g, out, x, axis: g - Exp.on(out) * _sum_along(g, axis),)
+
+
+def mean_of(x: np.ndarray) -> Any:
+    """np.mean, but nan without a warning for an empty array (as torch gives)."""
+    return np.mean(x) if x.size else np.full((), np.nan, dtype=x.dtype)
 
 
 def _reduce(squared: np.ndarray, reduction: str) -> Any:
     if reduction == "mean":
-        return np.mean(squared)
+        return mean_of(squared)
     if reduction == "sum":
         return np.sum(squared)
     return squared
+
+
+def _count(x: Any, reduction: str) -> int:
+    """The n of a mean (1 for the other reductions; an empty input has no gradient to scale)."""
+    return max(np.size(raw(x)), 1) if reduction == "mean" else 1
 
 
 class MSELoss(Op):
@@ -67,12 +94,10 @@ class MSELoss(Op):
         return _reduce(diff * diff, reduction)
 
     def grad_pred(g, out, pred, target, reduction):
-        n = np.size(raw(pred)) if reduction == "mean" else 1
-        return g * (2 / n) * (pred - target)
+        return g * (2 / _count(pred, reduction)) * (pred - target)
 
     def grad_target(g, out, pred, target, reduction):
-        n = np.size(raw(pred)) if reduction == "mean" else 1
-        return g * (-2 / n) * (pred - target)
+        return g * (-2 / _count(pred, reduction)) * (pred - target)
 
     vjps = (grad_pred, grad_target)
 
@@ -88,17 +113,17 @@ class CrossEntropy(Op):
     def forward(logits, labels):
         shifted = logits - logits.max(axis=-1, keepdims=True)
         log_norm = np.log(np.exp(shifted).sum(axis=-1))
-        return (log_norm - shifted[np.arange(len(labels)), labels]).sum() / len(labels)
+        return mean_of(log_norm - shifted[np.arange(len(labels)), labels])
 
     def vjp(g, out, logits, labels):
         rows = np.arange(len(labels))
         if isinstance(logits, Value):  # create_graph: the same formula, kept differentiable
             one_hot = np.zeros(logits.shape, dtype=logits.dtype)
             one_hot[rows, labels] = 1
-            return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / len(labels))
+            return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / max(len(labels), 1))
         grad = Softmax.forward(logits, 1)  # a fresh array: finish it in place
         grad[rows, labels] -= 1
-        grad *= g / len(labels)
+        grad *= g / max(len(labels), 1)
         return grad
 
     vjps = (vjp,)
@@ -115,10 +140,10 @@ class BCEWithLogits(Op):
 
     def forward(logits, targets):
         x = np.asarray(logits)
-        return np.mean(np.maximum(x, 0) - x * targets + np.log1p(np.exp(-np.abs(x))))
+        return mean_of(np.maximum(x, 0) - x * targets + np.log1p(np.exp(-np.abs(x))))
 
-    vjps = (lambda g, out, x, t: (Sigmoid.on(x) - t) * (g / np.size(raw(x))),
-            lambda g, out, x, t: -x * (g / np.size(raw(x))))
+    vjps = (lambda g, out, x, t: (Sigmoid.on(x) - t) * (g / _count(x, "mean")),
+            lambda g, out, x, t: -x * (g / _count(x, "mean")))
 
 
 def _rows(x: Any) -> Any:

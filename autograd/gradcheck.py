@@ -36,49 +36,49 @@ def gradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value], eps: fl
     checked = [i for i, x in enumerate(x64) if x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
-
     output = fn(*x64)
     if not isinstance(output, Value):
         raise TypeError(f"gradcheck: fn returned a {type(output).__name__}, not a Value")
     v = np.random.default_rng(seed).uniform(0.5, 1.5, size=output.shape)
     v *= np.where(np.arange(v.size).reshape(v.shape) % 2 == 0, 1.0, -1.0)
 
-    def projected(*args: Value) -> float:
-        return float(np.sum(v * np.asarray(fn(*args).data, dtype=np.float64)))
+    def projected() -> float:
+        return float(np.sum(v * np.asarray(fn(*x64).data, dtype=np.float64)))
 
-    if not output.requires_grad:
-        analytic = [np.zeros(x.shape) for x in x64]
-    else:
+    if output.requires_grad:
         found = grad(output, [x64[i] for i in checked], grad_outputs=v)
-        analytic = [None] * len(x64)
-        for i, g in zip(checked, found, strict=True):
-            analytic[i] = np.asarray(g.data, dtype=np.float64)
-
-    worst = 0.0
-    for i in checked:
-        x = x64[i]
-        a = analytic[i]
-        if a.shape != x.shape:
-            raise GradcheckError(f"input {i}: analytic gradient has shape {a.shape}, "
-                                 f"expected {x.shape}")
-        data = np.array(x.data, dtype=np.float64)
-        for k in np.ndindex(data.shape):
-            original = data[k]
-            data[k] = original + eps
-            x.data = data.copy() if data.ndim else float(data)
-            plus = projected(*x64)
-            data[k] = original - eps
-            x.data = data.copy() if data.ndim else float(data)
-            minus = projected(*x64)
-            data[k] = original
-            x.data = data.copy() if data.ndim else float(data)
-            numeric = (plus - minus) / (2 * eps)
-            error = abs(a[k] - numeric)
-            worst = max(worst, error / max(abs(numeric), 1e-12))
-            if not error <= atol + rtol * abs(numeric):
-                element = k if data.ndim else "()"
-                raise GradcheckError(
-                    f"gradcheck failed for input {i}, element {element}: analytic "
-                    f"{a[k]:.8g}, numeric {numeric:.8g} (relative error "
-                    f"{error / max(abs(numeric), 1e-12):.3g}; worst so far {worst:.3g})")
+    else:
+        found = [Value(np.zeros(x64[i].shape)) for i in checked]
+    for i, g in zip(checked, found, strict=True):
+        compare(i, x64[i], np.asarray(g.data, dtype=np.float64), projected, eps, atol, rtol)
     return True
+
+
+def compare(i: int, x: Value, analytic: np.ndarray, projected: Callable[[], float], eps: float,
+            atol: float, rtol: float) -> None:
+    """Check input i's analytic gradient element by element against central differences of
+    `projected` as x moves by +-eps; raise GradcheckError at the first that disagrees."""
+    if analytic.shape != x.shape:
+        raise GradcheckError(f"input {i}: analytic gradient has shape {analytic.shape}, "
+                             f"expected {x.shape}")
+    data = np.array(x.data, dtype=np.float64)
+    worst = 0.0
+    for k in np.ndindex(data.shape):
+        original = data[k]
+        values = []
+        for step in (eps, -eps):
+            data[k] = original + step
+            x.data = data.copy() if data.ndim else float(data)
+            values.append(projected())
+        data[k] = original
+        x.data = data.copy() if data.ndim else float(data)
+        numeric = (values[0] - values[1]) / (2 * eps)
+        error = abs(analytic[k] - numeric)
+        relative = error / max(abs(numeric), 1e-12)
+        worst = max(worst, relative)
+        if not error <= atol + rtol * abs(numeric):
+            element = k if data.ndim else "()"
+            raise GradcheckError(
+                f"gradcheck failed for input {i}, element {element}: analytic "
+                f"{analytic[k]:.8g}, numeric {numeric:.8g} (relative error {relative:.3g}; "
+                f"worst so far {worst:.3g})")

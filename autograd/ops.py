@@ -23,19 +23,30 @@ import numpy as np
 
 from autograd.value import Value, apply, raw
 
-REGISTRY: dict[str, type[Op]] = {}
+REGISTRY: dict[str, type[Op]] = {}  # every op by name, built-in and user-defined
+
+
+def is_builtin(op: type[Op]) -> bool:
+    return op.__module__.startswith("autograd.")
 
 
 class Op:
-    """Base of every op. Subclasses set `name`, `forward` and `vjps`."""
+    """Base of every op. Subclasses set `name`, `forward` and `vjps`, one vjp per input.
+
+    An op with any number of inputs (concat, stack) sets `vjp_all` instead: one function that
+    returns every input's gradient at once, so its backward takes time linear in the inputs.
+    """
 
     name: ClassVar[str] = ""
     vjps: ClassVar[Any] = ()
+    vjp_all: ClassVar[Any] = None
 
     def __init_subclass__(cls) -> None:
-        if cls.name in REGISTRY:
-            raise ValueError(f"two ops are named {cls.name!r}")
-        REGISTRY[cls.name] = cls
+        taken = REGISTRY.get(cls.name)
+        if taken is not None and is_builtin(taken):
+            raise ValueError(f"the op name {cls.name!r} is taken by a built-in op; choose "
+                             "another name")
+        REGISTRY[cls.name] = cls  # a user op defined again (a re-run notebook cell) replaces
 
     @classmethod
     def on(cls, *inputs: Any, attrs: tuple = ()) -> Any:
@@ -140,13 +151,27 @@ class Div(Op):
             lambda g, out, a, b: -g * out / b)
 
 
+def _exponent_less_one(b: Any) -> Any:
+    """b - 1 where b != 0, else 1: where b == 0, d/da = b * a**(b-1) is 0 (as in torch) even at
+    a = 0, where a**-1 would be inf and 0 * inf nan. Its own derivative in b is then 1 there,
+    but it is multiplied by b = 0 again, so every higher derivative stays 0 too."""
+    zero = raw(b) == 0
+    if type(zero) is bool:
+        return 1.0 if zero else b - 1
+    if not zero.any():
+        return b - 1
+    if isinstance(b, Value):  # create_graph: the same, kept differentiable in b
+        return b - 1 + 2.0 * zero.astype(b.dtype)
+    return np.where(zero, 1, b - 1)
+
+
 class Pow(Op):
-    """out = a ** b;  d/da = b * a**(b-1),  d/db = a**b * log(a) (taken as 0 where a <= 0)"""
+    """out = a ** b;  d/da = b * a**(b-1) (0 if b = 0),  d/db = a**b * log(a) (0 if a <= 0)"""
 
     name = "pow"
     forward = power
 
-    vjps = (lambda g, out, a, b: g * b * power(a, b - 1),
+    vjps = (lambda g, out, a, b: g * b * power(a, _exponent_less_one(b)),
             lambda g, out, a, b: g * out * _log_where_positive(a))
 
 
@@ -242,7 +267,7 @@ class Sqrt(Op):
 
 
 class Abs(Op):
-    """out = |x|;  d/dx = sign(x) (0 at 0, as in PyTorch)"""
+    """out = |x|;  d/dx = sign(x) (0 at 0 and at nan, as in PyTorch)"""
 
     name = "abs"
     forward = float_or_array(abs, np.abs)
@@ -250,11 +275,12 @@ class Abs(Op):
 
 
 class Relu(Op):
-    """out = max(x, 0);  d/dx = 1 where x > 0, else 0"""
+    """out = max(x, 0);  d/dx = 1 where x > 0, else 0 (1 at nan, as in PyTorch)"""
 
     name = "relu"
-    forward = float_or_array(lambda x: x if x > 0.0 else 0.0, lambda x: np.maximum(x, 0))
-    vjps = (lambda g, out, x: g * positive(x),)
+    # `not x <= 0` rather than `x > 0`: nan stays nan, as np.maximum and torch give
+    forward = float_or_array(lambda x: 0.0 if x <= 0.0 else x, lambda x: np.maximum(x, 0))
+    vjps = (lambda g, out, x: g * nonzero(out),)
 
 
 class Tanh(Op):
@@ -292,9 +318,23 @@ class Sigmoid(Op):
 
 
 def sign(x: Any) -> Any:
-    """sign of the raw data of x, as a constant (a Value's sign has zero gradient)."""
+    """sign of the raw data of x, 0 at nan (as torch's), as a constant (a Value's sign has
+    zero gradient)."""
     x = raw(x)
-    return (x > 0) - (x < 0) if type(x) is float else np.sign(x)
+    if type(x) is float:
+        return float((x > 0) - (x < 0))
+    return np.subtract(x > 0, x < 0, dtype=x.dtype)
+
+
+def nonzero(x: Any) -> Any:
+    """1 where the raw data of x is not 0, else 0, as a constant: a boolean mask for raw data
+    (multiplying by it keeps g's dtype), x's dtype for a Value (a bool Value would be
+    float64). On relu's output, which is >= 0 or nan, that is where x > 0 or x is nan."""
+    data = raw(x)
+    if type(data) is float:
+        return 1.0 if data != 0.0 else 0.0
+    mask = data != 0
+    return mask.astype(data.dtype) if isinstance(x, Value) else mask
 
 
 def positive(x: Any) -> Any:

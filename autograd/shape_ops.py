@@ -9,7 +9,6 @@ runs on raw arrays and on Values alike.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 import numpy as np
@@ -24,16 +23,6 @@ def unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
         axes = axis if isinstance(axis, tuple) else (axis,)
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return BroadcastTo.on(g, attrs=(shape,))
-
-
-class per_input:  # noqa: N801 - reads as a function in an op's `vjps = per_input(...)`
-    """vjps for an op with any number of inputs: `vjps[i]` is `vjp` with i as first argument."""
-
-    def __init__(self, vjp: Any) -> None:
-        self.vjp = vjp
-
-    def __getitem__(self, i: int) -> Any:
-        return functools.partial(self.vjp, i)
 
 
 # -- reductions ------------------------------------------------------------------------------
@@ -54,17 +43,20 @@ class Mean(Op):
     name = "mean"
 
     def forward(x, axis, keepdims):
+        if np.size(x) == 0:  # the mean of nothing is nan, as in torch (numpy also warns)
+            return np.full(np.shape(np.sum(x, axis=axis, keepdims=keepdims)), np.nan,
+                           dtype=np.result_type(x))
         return np.mean(x, axis=axis, keepdims=keepdims)
 
     def vjp(g, out, x, axis, keepdims):
-        count = np.size(raw(x)) // max(np.size(raw(out)), 1)
-        return unreduce(g / count, np.shape(x), axis, keepdims)
+        count = max(np.size(raw(x)) // max(np.size(raw(out)), 1), 1)  # 1 if x is empty
+        return unreduce(g / count, np.shape(raw(x)), axis, keepdims)
 
     vjps = (vjp,)
 
 
 class Max(Op):
-    """out = max of x over axis;  d/dx = 1 at the maximum, shared evenly between ties"""
+    """out = max of x over axis;  d/dx = 1 at the maximum (or a nan), shared evenly by ties"""
 
     name = "max"
 
@@ -72,10 +64,13 @@ class Max(Op):
         return np.max(x, axis=axis, keepdims=keepdims)
 
     def vjp(g, out, x, axis, keepdims):
-        x_data = raw(x)
-        at_max = x_data == np.max(x_data, axis=axis, keepdims=True)
+        x_data = np.asarray(raw(x))
+        top = np.max(x_data, axis=axis, keepdims=True)
+        at_max = x_data == top
+        if np.isnan(top).any():  # nan == nan is False: a nan maximum is where x is nan
+            at_max |= np.isnan(x_data)
         share = at_max / np.sum(at_max, axis=axis, keepdims=True)
-        return unreduce(g, np.shape(x), axis, keepdims) * share.astype(np.result_type(x_data))
+        return unreduce(g, x_data.shape, axis, keepdims) * share.astype(x_data.dtype)
 
     vjps = (vjp,)
 
@@ -139,9 +134,7 @@ class GetItem(Op):
     name = "getitem"
 
     def forward(x, index):
-        if type(x) is float:
-            raise IndexError("a 0-d Value cannot be indexed")
-        return x[index]
+        return np.asarray(x)[index] if type(x) is float else x[index]  # 0-d: x[()], x[None]
 
     vjps = (lambda g, out, x, index: IndexAdd.on(g, attrs=(np.shape(x), index)),)
 
@@ -171,13 +164,12 @@ class Concat(Op):
         *inputs, axis = inputs_and_axis
         return np.concatenate(inputs, axis=axis)
 
-    def vjp(i, g, out, *inputs_and_axis):
+    def vjp_all(g, out, *inputs_and_axis):
         *inputs, axis = inputs_and_axis
-        start = sum(np.shape(x)[axis] for x in inputs[:i])
-        stop = start + np.shape(inputs[i])[axis]
-        return g[(slice(None),) * axis + (slice(start, stop),)]
-
-    vjps = per_input(vjp)
+        stops = np.cumsum([np.shape(raw(x))[axis] for x in inputs])
+        before = (slice(None),) * axis
+        return [g[(*before, slice(stop - np.shape(raw(x))[axis], stop))]
+                for x, stop in zip(inputs, stops.tolist(), strict=True)]
 
 
 class Stack(Op):
@@ -189,11 +181,10 @@ class Stack(Op):
         *inputs, axis = inputs_and_axis
         return np.stack(inputs, axis=axis)
 
-    def vjp(i, g, out, *inputs_and_axis):
-        axis = inputs_and_axis[-1]
-        return g[(slice(None),) * axis + (i,)]
-
-    vjps = per_input(vjp)
+    def vjp_all(g, out, *inputs_and_axis):
+        *inputs, axis = inputs_and_axis
+        before = (slice(None),) * axis
+        return [g[(*before, i)] for i in range(len(inputs))]
 
 
 class Where(Op):

@@ -52,6 +52,15 @@ def distinct(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     return (grid + rng.uniform(0.0, 0.05, size=n)).reshape(shape)
 
 
+def with_nan(rng: np.random.Generator, shape: Shape) -> np.ndarray:
+    """`distinct` values with a nan in the first place of every row (the whole of a 0-d x)."""
+    x = distinct(rng, shape)
+    if x.ndim == 0:
+        return np.asarray(np.nan)
+    x[..., 0] = np.nan
+    return x
+
+
 def unit_interval(rng: np.random.Generator, shape: Shape) -> np.ndarray:
     """Targets of a binary cross-entropy: probabilities."""
     return rng.uniform(0.05, 0.95, size=shape)
@@ -67,6 +76,7 @@ class OpCase:
     domains: tuple[Domain, ...] = ()  # one per input; `real` for all when empty
     note: str = ""
     keeps_dtype: bool = True  # float32 inputs give a float32 result
+    smooth: bool = True  # False for the NaN cases, which finite differences cannot check
 
     @property
     def id(self) -> str:
@@ -135,8 +145,9 @@ CASES: list[OpCase] = []
 
 def case(op: str, fn: Callable, shapes: tuple[Shape, ...], numpy_fn: Callable,
          torch_fn: Callable, domains: tuple[Domain, ...] = (), note: str = "",
-         keeps_dtype: bool = True) -> None:
-    CASES.append(OpCase(op, fn, shapes, numpy_fn, torch_fn, domains, note, keeps_dtype))
+         keeps_dtype: bool = True, smooth: bool = True) -> None:
+    CASES.append(OpCase(op, fn, shapes, numpy_fn, torch_fn, domains, note, keeps_dtype,
+                        smooth))
 
 
 # -- arithmetic: every broadcasting pattern, and scalars ------------------------------------
@@ -306,3 +317,49 @@ case("linear", lambda x, w: ag.linear(x, w), ((3,), (2, 3)), lambda x, w: w @ x,
      th("F.linear"), note="1-d input, no bias")
 case("linear", lambda x, w, b: ag.linear(x, w, b), ((2, 4, 3), (5, 3), (5,)),
      lambda x, w, b: x @ w.T + b, th("F.linear"), note="batched input")
+
+# -- NaN, empty and 0-d inputs: torch is the oracle ------------------------------------------
+# NaN propagates as in torch: relu(nan) = nan with gradient 1, |x|' = 0 at nan, and the
+# gradient of a max whose maximum is nan goes to the nan (torch.max without dim).
+for shape in [(4,), ()]:
+    case("relu", lambda x: x.relu(), (shape,), lambda x: np.maximum(x, 0), th("relu"),
+         domains=(with_nan,), note=f"nan {shape}", smooth=False)
+    case("abs", lambda x: abs(x), (shape,), np.abs, th("abs"), domains=(with_nan,),
+         note=f"nan {shape}", smooth=False)
+    case("tanh", lambda x: x.tanh(), (shape,), np.tanh, th("tanh"), domains=(with_nan,),
+         note=f"nan {shape}", smooth=False)
+case("max", lambda x: x.max(), ((2, 3),), np.max, lambda x: x.max(), domains=(with_nan,),
+     note="nan, all axes", smooth=False)
+case("max", lambda x: x.max(axis=1), ((2, 3),), lambda x: np.max(x, axis=1),
+     lambda x: x.max(dim=1).values, domains=(with_nan,), note="nan, axis=1", smooth=False)
+case("mul", lambda a, b: a * b, ((3,), (3,)), np.multiply, th("mul"), domains=(with_nan, real),
+     note="nan", smooth=False)
+case("sigmoid", lambda x: x.sigmoid(), ((3,),), lambda x: 1 / (1 + np.exp(-x)),
+     th("sigmoid"), domains=(with_nan,), note="nan", smooth=False)
+
+# empty tensors work as in torch (a mean of nothing is nan) ...
+case("mse_loss", lambda p, t: ag.mse_loss(p, t), ((0, 3), (0, 3)),
+     lambda p, t: np.full((), np.nan), lambda p, t: torch_functional.mse_loss(p, t),
+     note="empty (0, 3)")
+for shape in [(0, 3), (3, 0)]:
+    case("softmax", lambda x: x.softmax(-1), (shape,), lambda x: np.ones_like(x),
+         lambda x: torch.softmax(x, -1), note=f"empty {shape}")
+    case("log_softmax", lambda x: x.log_softmax(-1), (shape,), lambda x: np.zeros_like(x),
+         lambda x: torch.log_softmax(x, -1), note=f"empty {shape}")
+case("sum", lambda x: x.sum(axis=0), ((0, 3),), lambda x: x.sum(axis=0),
+     lambda x: x.sum(dim=0), note="empty (0, 3) axis=0")
+case("mean", lambda x: x.mean(axis=0), ((0, 3),), lambda x: np.full(3, np.nan),
+     lambda x: x.mean(dim=0), note="empty (0, 3) axis=0")
+case("cross_entropy", lambda x: ag.cross_entropy(x, np.zeros(0, dtype=int)), ((0, 3),),
+     lambda x: np.full((), np.nan),
+     lambda x: torch_functional.cross_entropy(x, _long(np.zeros(0))), note="empty (0, 3)")
+
+# ... and so do 0-d ones: the softmax of one number is 1, its log_softmax 0
+for axis in [-1, 0]:
+    case("softmax", lambda x, a=axis: x.softmax(a), ((),), lambda x: np.ones_like(x),
+         lambda x, a=axis: torch.softmax(x, a), note=f"0-d axis={axis}")
+    case("log_softmax", lambda x, a=axis: x.log_softmax(a), ((),), lambda x: np.zeros_like(x),
+         lambda x, a=axis: torch.log_softmax(x, a), note=f"0-d axis={axis}")
+case("getitem", lambda x: x[()], ((),), lambda x: x[()], lambda x: x[()], note="0-d [()]")
+case("getitem", lambda x: x[None], ((),), lambda x: x[None], lambda x: x[None],
+     note="0-d [None]")

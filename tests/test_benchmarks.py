@@ -40,13 +40,33 @@ def test_numpy_baseline_check_leaves_gradients_cleared():
     assert all(p.grad is None for p in ours.model.parameters())
 
 
+def expected_verdict(row) -> str:
+    """What a row's result must say, from its own numbers: a ratio against "<= 1.2x", or
+    (the memory growth row) its MB against "< 5 MB"."""
+    if row.target.startswith("<="):
+        if row.ratio is None:
+            return "n/a"
+        return "pass" if row.ratio <= float(row.target.removeprefix("<= ").rstrip("x")) else "MISS"
+    if row.ours == "n/a":
+        return "n/a"
+    return "pass" if float(row.ours.split()[0]) < float(row.target.split()[1]) else "MISS"
+
+
 @pytest.mark.parametrize("workload", suite.WORKLOADS, ids=lambda w: w.name)
-def test_every_workload_runs_at_tiny_size(workload):
+def test_every_workload_runs_at_tiny_size_and_judges_its_numbers(workload):
     rows = workload.run(TINY)
     assert rows
     for row in rows:
         assert row.workload.startswith(str(workload.number))
-        assert row.verdict in ("pass", "MISS", "n/a")
+        assert row.ours != "n/a"
+        assert row.verdict == expected_verdict(row)
+
+
+def test_a_ratio_over_its_target_is_a_miss_and_under_it_a_pass():
+    timings = interleave(lambda: None, lambda: None, reps=1)
+    timings.ours, timings.baseline = [2.0], [1.0]
+    assert timed_row("x", timings, "numpy", 1.5).verdict == "MISS"
+    assert timed_row("x", timings, "numpy", 2.0).verdict == "pass"
 
 
 def test_missing_micrograd_and_torch_are_reported_as_na(monkeypatch):

@@ -16,6 +16,8 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from autograd.ops import REGISTRY, Op
+from autograd.value import apply
 
 needs_dot = pytest.mark.skipif(shutil.which("dot") is None,
                                reason="Graphviz's dot program is not installed")
@@ -40,6 +42,12 @@ def node_attrs(source: str, text: str) -> str:
     lines = [line for line in source.splitlines() if "[label=" in line and text in line]
     assert len(lines) == 1, lines
     return lines[0].rsplit(">", 1)[1]
+
+
+def svg_texts(dot: graphviz.Digraph) -> list[str]:
+    """The texts of the drawing rendered to SVG (as XML writes them: & is &amp;)."""
+    svg = dot.pipe(format="svg", encoding="utf-8")
+    return re.findall(r"<text[^>]*>([^<]*)</text>", svg)
 
 
 def scalar_mlp(sizes: list[int], scoped: bool) -> ag.Value:
@@ -143,6 +151,92 @@ def test_the_same_graph_gives_the_same_source_every_time():
 def test_html_special_characters_in_names_are_escaped():
     x = ag.Value(1.0, name="<x & y>")
     assert "&lt;x &amp; y&gt;" in ag.draw_graph(x * 2).source
+
+
+NAMES = [  # a name, and what a drawing shows for it
+    pytest.param("\x00", "␀", id="nul"),
+    pytest.param("\x1b[31mred", "␛[31mred", id="terminal-colour"),
+    pytest.param("a\r\nb", "a␍␊b", id="crlf"),
+    pytest.param("\t", "␉", id="tab"),
+    pytest.param("\x7f", "␡", id="del"),
+    pytest.param("\x85", "\\x85", id="c1-control"),
+    pytest.param("\ud800", "\\ud800", id="lone-surrogate"),
+    pytest.param("\uffff", "\\uffff", id="not-an-xml-character"),
+    pytest.param("]]>", "]]&gt;", id="cdata-end"),
+    pytest.param('<&">', "&lt;&amp;&quot;&gt;", id="markup"),
+    pytest.param("x" * 100_000, "x" * 79 + "…", id="100000-characters"),
+]
+
+
+@pytest.mark.parametrize(("name", "shown"), NAMES)
+def test_control_characters_in_labels_become_visible_stand_ins(name, shown):
+    source = ag.draw_graph(ag.Value(1.0, name=name) * 2).source
+    assert f"<B>{shown}</B>" in source
+    source.encode("utf-8")  # no lone surrogate left: dot reads UTF-8
+
+
+def test_long_names_are_cut_to_80_characters():
+    name = "".join(str(i % 10) for i in range(200))
+    source = ag.draw_graph(ag.Value(1.0, name=name) * 2).source
+    assert f"<B>{name[:79]}…</B>" in source
+
+
+@pytest.fixture
+def op_named():
+    """Make identity ops with the given names; they are taken out of the registry of ops
+    again, so other tests only ever see the real ops."""
+    made: list[type[Op]] = []
+
+    def make(op_name: str) -> type[Op]:
+        class Identity(Op):
+            name = op_name
+
+            def forward(x):  # noqa: N805 - an op class is never instantiated
+                return x
+
+            vjps = (lambda g, out, x: g,)
+
+        made.append(Identity)
+        return Identity
+
+    try:
+        yield make
+    finally:
+        for op in made:
+            del REGISTRY[op.name]
+
+
+@needs_dot
+@pytest.mark.parametrize(("name", "shown"), NAMES)
+def test_value_names_with_any_characters_render(name, shown):
+    x = ag.Value(1.0, name=name)
+    y = x * 2
+    y.name = name
+    assert svg_texts(ag.draw_graph(y)).count(shown) == 2
+
+
+@needs_dot
+@pytest.mark.parametrize(("name", "shown"), NAMES)
+def test_scope_labels_with_any_characters_render_as_frames_and_summary_boxes(name, shown):
+    x = ag.Value(1.0)
+    with ag.scope(name):
+        h = (x * 2).tanh().exp()
+    out = h + 1
+    assert svg_texts(ag.draw_graph(out)).count(shown) == 1  # the frame's label
+    assert f"{shown} (folded)" in svg_texts(ag.draw_graph(out, max_nodes=3))
+
+
+@needs_dot
+@pytest.mark.parametrize(("name", "shown"), NAMES)
+def test_op_names_with_any_characters_render_as_ovals_and_in_summary_boxes(name, shown,
+                                                                           op_named):
+    identity = op_named(name)
+    x = ag.Value(1.0)
+    with ag.scope("block"):
+        h = apply(identity, apply(identity, x * 2))
+    out = h + 1
+    assert svg_texts(ag.draw_graph(out)).count(shown) == 2  # one oval per use
+    assert f"ops: 2 {shown}, 1 mul" in svg_texts(ag.draw_graph(out, max_nodes=3))
 
 
 def test_a_leaf_can_be_drawn_on_its_own():

@@ -264,3 +264,80 @@ def test_second_derivative_of_a_product_of_two_inputs():
     (dx,) = ag.grad(x * x * y, x, create_graph=True)
     (dxy,) = ag.grad(dx, y)
     assert dxy.item() == 6.0
+
+
+# -- the pass leaves the process as it found it -----------------------------------------------
+@pytest.mark.parametrize("enabled", [True, False], ids=["gc on", "gc off"])
+@pytest.mark.parametrize("fails", [False, True], ids=["a pass", "a pass that raised"])
+def test_the_garbage_collector_is_as_before_after(enabled, fails):
+    """The pass switches the collector off (it makes no cycles) and must switch it back on."""
+    x = Value(np.ones(3), name="x")
+    y = (x * 2).sum()
+    if fails:
+        x.data = np.zeros(3)  # backward then refuses the changed input
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        if fails:
+            with pytest.raises(RuntimeError):
+                y.backward()
+        else:
+            y.backward()
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
+# -- who owns a leaf's .grad: the rule in engine.store_leaf_grad ------------------------------
+@pytest.mark.parametrize("make", [
+    lambda a, b: (a + b).sum(),  # add passes its upstream gradient through to both inputs
+    lambda a, b: (a - b).sum(),
+    lambda a, b: (a.reshape(2, 2) + b.reshape(4).reshape(2, 2)).sum(),  # views of g
+    lambda a, b: ag.concat([a, b]).sum(),  # slices of g
+    lambda a, b: ag.where(np.ones(4, bool), a, b).sum(),
+], ids=["add", "sub", "reshape", "concat", "where"])
+def test_no_leaf_grad_shares_memory_with_another_grad_or_is_a_view(make):
+    a, b = Value(np.arange(4.0)), Value(np.ones(4))
+    out = make(a, b)
+    out.backward()
+    grads = [v.grad for v in (a, b)]
+    intermediates = []
+    stack = [out]
+    while stack:
+        v = stack.pop()
+        if v.parents:
+            intermediates.append(v.grad)
+            stack.extend(v.parents)
+    for g in grads:
+        assert g.base is None and g.flags.writeable
+        others = [h for h in grads + intermediates if h is not g]
+        assert not any(np.shares_memory(g, h) for h in others)
+
+
+def test_leaf_grad_ownership_does_not_depend_on_who_else_holds_the_array():
+    """Holding an extra reference to an intermediate's gradient (as a trace or a user may)
+    changes nothing: the leaf still gets its own array."""
+    a, b = Value(np.ones(3)), Value(np.ones(3))
+    s = a + b
+    held = [s]  # one more reference to the intermediate, and so to its gradient later
+    (s * 1.0).sum().backward()
+    held.append(s.grad)
+    assert not np.shares_memory(a.grad, b.grad)
+    assert not np.shares_memory(a.grad, held[1])
+    a.grad += 1  # updating one leaf's gradient in place changes no other gradient
+    np.testing.assert_array_equal(b.grad, [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(s.grad, [1.0, 1.0, 1.0])
+
+
+# -- Python floats behave as numpy floats where math would raise ------------------------------
+@pytest.mark.parametrize(("make", "expected", "warning"), [
+    (lambda x: x / 0.0, np.inf, "divide by zero"),
+    (lambda x: (x * 0.0).log(), -np.inf, "divide by zero"),
+    (lambda x: (-8.0 * x) ** 0.5, np.nan, "invalid value"),
+], ids=["1 / 0", "log(0)", "(-8) ** 0.5"])
+def test_scalar_float_fallbacks_give_inf_or_nan_and_warn_as_numpy_does(make, expected, warning):
+    x = Value(1.0)
+    with pytest.warns(RuntimeWarning, match=warning):
+        out = make(x)
+    assert type(out.data) is float
+    np.testing.assert_equal(out.data, expected)

@@ -37,6 +37,18 @@ def test_linear_gradients_match_the_formulas():
     np.testing.assert_allclose(layer.bias.grad, [4.0, 4.0])
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_linear_weights_and_their_gradients_are_column_major(dtype):
+    """W stored column-major makes x @ W.T numpy's fastest product; its gradient is written in
+    the same layout, so the optimizer's in-place update walks both arrays in order."""
+    layer = nn.Linear(4, 3, dtype=dtype)
+    assert layer.weight.data.flags.f_contiguous and not layer.weight.data.flags.c_contiguous
+    layer(np.ones((5, 4), dtype)).sum().backward()
+    assert layer.weight.grad.flags.f_contiguous and not layer.weight.grad.flags.c_contiguous
+    nn.optim.SGD(layer.parameters(), lr=0.1, momentum=0.9).step()
+    assert layer.weight.data.flags.f_contiguous
+
+
 def test_linear_with_a_wrong_input_width_names_both_shapes():
     with pytest.raises(ValueError, match=r"\(5, 2\).*\(3, 4\)"):
         nn.Linear(4, 3)(np.ones((5, 2)))

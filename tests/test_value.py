@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
-from autograd import Value, no_grad
+from autograd import Value, api, no_grad
 
 
 # -- what a Value holds -----------------------------------------------------------------------
@@ -134,14 +134,39 @@ def test_matmul_with_a_numpy_array_on_either_side(side):
     np.testing.assert_array_equal(out.numpy(), expected)
 
 
-@pytest.mark.parametrize("name", ["exp", "log", "sigmoid", "tanh", "relu", "sqrt", "abs", "sum",
-                                  "mean", "max", "softmax", "log_softmax"])
+def np_softmax(x: np.ndarray) -> np.ndarray:
+    return np.exp(x) / np.exp(x).sum()
+
+
+# The functions of one array that the table in autograd.api binds: each needs a reference here.
+ONE_ARRAY_REFERENCES = {
+    "exp": np.exp, "log": np.log, "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
+    "relu": lambda x: np.maximum(x, 0), "sqrt": np.sqrt, "abs": np.abs, "sum": np.sum,
+    "mean": np.mean, "max": np.max, "softmax": np_softmax,
+    "log_softmax": lambda x: np.log(np_softmax(x)),
+}
+ONE_ARRAY_FUNCTIONS = [*api.ELEMENTWISE, "sum", "mean", "max", "softmax", "log_softmax"]
+
+
+def test_every_function_of_the_table_is_exported():
+    assert set(api.FUNCTIONS) <= set(ag.__all__)
+    for name, function in api.FUNCTIONS.items():
+        assert getattr(ag, name) is function
+
+
+@pytest.mark.parametrize("name", ONE_ARRAY_FUNCTIONS)
 def test_functions_take_plain_arrays_as_constants(name):
     data = np.array([0.5, 2.0])
     out = getattr(ag, name)(data)
     assert isinstance(out, Value)
     assert out.requires_grad is False
-    np.testing.assert_allclose(out.numpy(), getattr(Value(data), name)().numpy())
+    np.testing.assert_allclose(out.numpy(), ONE_ARRAY_REFERENCES[name](data), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", ONE_ARRAY_FUNCTIONS)
+def test_each_function_is_also_a_method_recording_the_same_op(name):
+    x = Value(np.array([0.5, 2.0]))
+    assert getattr(x, name)().op == getattr(ag, name)(x).op != ""
 
 
 def test_unary_minus_and_plus():
@@ -223,9 +248,17 @@ def test_indexing_value_and_gradient(index):
     np.testing.assert_array_equal(x.grad, expected)
 
 
-def test_indexing_with_a_value_holding_integers():
-    x = Value(DATA)
-    np.testing.assert_array_equal(x[Value([2, 0])].numpy(), DATA[[2, 0]])
+@pytest.mark.parametrize("index", [Value([2, 0]), Value([True, False, True]),
+                                   (0, Value([1, 0])), [Value(1.0)]],
+                         ids=["int Value", "bool mask Value", "in a tuple", "in a list"])
+def test_a_value_as_an_index_is_refused_since_a_mask_would_read_as_positions(index):
+    with pytest.raises(IndexError, match=r"cannot be an index|holds a Value"):
+        Value(DATA)[index]
+
+
+def test_a_float_array_as_an_index_is_refused_as_numpy_does():
+    with pytest.raises(IndexError, match="integers or booleans, got dtype float64"):
+        Value(DATA)[np.array([0.0, 1.0])]
 
 
 def test_repeated_indices_accumulate_their_gradients():
