@@ -5,6 +5,10 @@ Given the same gradients they produce the same parameters as `torch.optim.SGD` a
 allocated once per parameter, so a step allocates no new arrays (cheaper than the usual
 `p.data -= lr * p.grad`, which makes a temporary for `lr * p.grad`). A parameter whose `.grad`
 is None is skipped, as in PyTorch.
+
+Every buffer is a numpy array, 0-d for a scalar parameter, and every gradient is seen as one:
+a numpy scalar is immutable, so `buf *= momentum` on it would rebind a local name and leave the
+stored buffer unchanged.
 """
 
 from __future__ import annotations
@@ -27,12 +31,18 @@ class Optimizer:
         self.params = list(params)
         if not self.params:
             raise ValueError("the optimizer got an empty list of parameters")
+        positions: dict[int, int] = {}  # id of each parameter -> its first position
         for index, p in enumerate(self.params):
             if not isinstance(p, ag.Value) or not p.requires_grad:
                 raise TypeError(f"parameter {index} is not a Value that requires grad: {p!r}")
-        if len({id(p) for p in self.params}) != len(self.params):
-            raise ValueError("a parameter appears twice in the list: it would be updated twice "
-                             "per step")
+            if not p.is_leaf:
+                raise ValueError(f"parameter {index} ({p!r}) is not a leaf: it is the result of "
+                                 f"'{p.op}', so updating it would not change the Values it was "
+                                 f"computed from; pass those instead")
+            if id(p) in positions:
+                raise ValueError(f"parameter {index} is parameter {positions[id(p)]} again: it "
+                                 f"would be updated twice per step")
+            positions[id(p)] = index
         self._scratch: list[np.ndarray | None] = [None] * len(self.params)
 
     def zero_grad(self) -> None:
@@ -46,7 +56,7 @@ class Optimizer:
             if p.grad is None:
                 continue
             if isinstance(p.data, np.ndarray):
-                self.update(index, p.data, p.grad)
+                self.update(index, p.data, np.asarray(p.grad))
             else:  # a scalar Value holds a Python float: update a 0-d copy and store it back
                 data = np.array(p.data, dtype=np.float64)
                 self.update(index, data, np.array(p.grad, dtype=np.float64))
@@ -98,8 +108,9 @@ class SGD(Optimizer):
             d = s
         if self.momentum:
             buf = self._momentum_buffers[index]
-            if buf is None:
-                buf = self._momentum_buffers[index] = d.copy(order="K")  # in p's layout
+            if buf is None:  # p's dtype and memory layout, whatever the gradient's
+                buf = self._momentum_buffers[index] = np.empty_like(param)
+                np.copyto(buf, d)
             else:
                 buf *= self.momentum
                 buf += d

@@ -172,12 +172,72 @@ def test_training_a_linear_model_with_each_optimizer_reaches_the_minimum():
     (lambda p: nn.optim.Adam([p], eps=-1), ValueError, "eps must be >= 0"),
     (lambda p: nn.optim.Adam([], lr=0.1), ValueError, "empty"),
     (lambda p: nn.optim.SGD(p, lr=0.1), TypeError, "single Value"),
-    (lambda p: nn.optim.SGD([p, p], lr=0.1), ValueError, "twice"),
+    (lambda p: nn.optim.SGD([p, p], lr=0.1), ValueError, "parameter 1 is parameter 0 again.*twice"),
     (lambda p: nn.optim.SGD([np.ones(2)], lr=0.1), TypeError, "parameter 0"),
+    (lambda p: nn.optim.SGD([p, p * 2], lr=0.1), ValueError, r"parameter 1 .*is not a leaf"),
+    (lambda p: nn.optim.Adam([p.sum()]), ValueError, r"parameter 0 .*is not a leaf"),
 ])
 def test_bad_optimizer_arguments_are_refused(make, error, message):
     with pytest.raises(error, match=message):
         make(nn.Parameter(np.ones(2)))
+
+
+# A 0-d parameter: a float32 numpy scalar or 0-d array stays a 0-d array in the Value, a
+# float64 one becomes a Python float; its gradient may be a numpy scalar, a float or an array.
+SCALAR_DATA = {
+    "float32 numpy scalar": lambda: np.float32(0.5),
+    "0-d float32 array": lambda: np.array(0.5, dtype=np.float32),
+    "0-d float64 array": lambda: np.array(0.5),
+    "Python float": lambda: 0.5,
+}
+GRADIENT_FORMS = {
+    "numpy scalar": lambda g, dtype: dtype.type(g),
+    "Python float": lambda g, dtype: float(g),
+    "0-d array": lambda g, dtype: np.array(g, dtype=dtype),
+}
+
+
+def scalar_trajectories(torch, make_ours, make_theirs, data, gradient_form, steps=10):
+    """Ten steps of our optimizer and torch's on one 0-d parameter, fed the same gradients."""
+    p = ag.Value(SCALAR_DATA[data]())
+    dtype = p.dtype
+    reference = torch.nn.Parameter(torch.tensor(np.array(0.5, dtype=dtype)))
+    ours, theirs = make_ours([p]), make_theirs([reference])
+    gradients = np.random.default_rng(0).standard_normal(steps).astype(dtype)
+    mine, torch_values = [], []
+    for g in gradients:
+        p.grad = GRADIENT_FORMS[gradient_form](g, dtype)
+        ours.step()
+        mine.append(float(p.data))
+        reference.grad = torch.tensor(np.array(g, dtype=dtype))
+        theirs.step()
+        torch_values.append(reference.item())
+    assert p.dtype == dtype and p.shape == ()
+    assert (type(p.data) is float) == (dtype == np.float64)  # a float stays a float
+    tolerance = 1e-12 if dtype == np.float64 else 1e-6
+    np.testing.assert_allclose(mine, torch_values, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.parametrize("gradient_form", GRADIENT_FORMS)
+@pytest.mark.parametrize("data", SCALAR_DATA)
+@pytest.mark.parametrize("settings", [
+    {"lr": 0.1, "momentum": 0.9},
+    {"lr": 0.1, "momentum": 0.9, "nesterov": True},
+    {"lr": 0.1, "momentum": 0.8, "weight_decay": 0.1},
+], ids=str)
+def test_sgd_with_momentum_on_a_0d_parameter_matches_torch(settings, data, gradient_form):
+    torch = pytest.importorskip("torch")
+    scalar_trajectories(torch, lambda ps: nn.optim.SGD(ps, **settings),
+                        lambda ps: torch.optim.SGD(ps, **settings), data, gradient_form)
+
+
+@pytest.mark.parametrize("gradient_form", GRADIENT_FORMS)
+@pytest.mark.parametrize("data", SCALAR_DATA)
+@pytest.mark.parametrize("settings", [{"lr": 0.1}, {"lr": 0.05, "weight_decay": 0.1}], ids=str)
+def test_adam_on_a_0d_parameter_matches_torch(settings, data, gradient_form):
+    torch = pytest.importorskip("torch")
+    scalar_trajectories(torch, lambda ps: nn.optim.Adam(ps, **settings),
+                        lambda ps: torch.optim.Adam(ps, **settings), data, gradient_form)
 
 
 def test_training_an_mlp_matches_torch_end_to_end():

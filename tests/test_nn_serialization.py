@@ -1,11 +1,26 @@
 """Save and load: the .npz round trip, and every refusal leaves the module unchanged."""
 
+import errno
+import io
+import os
 import pickle
+import re
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 import nn
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def make_model(seed=0, dtype=np.float64):
@@ -83,14 +98,17 @@ def _edited(change):
     return state
 
 
-@pytest.mark.parametrize(("change", "error", "message"), [
+BAD_ENTRIES = [
     (lambda s: s.pop("2.linear.bias"), KeyError, r"missing entries \['2.linear.bias'\]"),
     (lambda s: s.update(extra=np.ones(2)), KeyError, r"unexpected entries \['extra'\]"),
     (lambda s: s.update({"0.2.weight": np.ones((4, 5))}), ValueError,
      r"'0.2.weight' has shape \(4, 5\), but the parameter has shape \(4, 4\)"),
     (lambda s: s.update({"0.0.bias": np.array(["a"] * 4)}), ValueError,
      r"'0.0.bias' has dtype <U1"),
-])
+]
+
+
+@pytest.mark.parametrize(("change", "error", "message"), BAD_ENTRIES)
 def test_load_state_dict_is_atomic_and_names_the_bad_entry(change, error, message):
     # the bad entry is checked after good ones that come earlier: nothing may be written
     model = make_model(seed=2)
@@ -115,3 +133,283 @@ def test_load_state_dict_casts_to_the_parameter_dtype():
     state = {name: array.astype(np.float64) for name, array in make_model(1).state_dict().items()}
     model.load_state_dict(state)
     assert all(p.dtype == np.float32 for p in model.parameters())
+
+
+# -- save is atomic: a failed save leaves the previous checkpoint, and nothing else ------------
+
+@pytest.fixture(params=["unnamed temporary file", "named temporary file"])
+def save_mode(request, monkeypatch):
+    """Run a test with Linux's O_TMPFILE, and again with the named-file fallback that other
+    systems (and file systems without O_TMPFILE) use."""
+    if request.param == "named temporary file":
+        monkeypatch.delattr(os, "O_TMPFILE", raising=False)
+    return request.param
+
+
+def save_old_checkpoint(folder):
+    path = folder / "model.npz"
+    old = make_model(seed=1)
+    nn.save(old, path)
+    return path, old.state_dict()
+
+
+def assert_holds_the_old_checkpoint(path, old_state):
+    assert sorted(os.listdir(path.parent)) == [path.name]  # no temporary file left behind
+    assert_unchanged(nn.load(make_model(seed=2), path), old_state)
+
+
+def test_a_saved_file_gets_the_permissions_open_would_give_it(tmp_path, save_mode):
+    plain = tmp_path / "plain"
+    plain.write_bytes(b"")
+    nn.save(make_model(), tmp_path / "model.npz")
+    assert sorted(os.listdir(tmp_path)) == ["model.npz", "plain"]
+    mode = stat.S_IMODE((tmp_path / "model.npz").stat().st_mode)
+    assert mode == stat.S_IMODE(plain.stat().st_mode)
+
+
+def test_saving_through_a_symlink_replaces_the_file_it_points_to(tmp_path):
+    real, link = tmp_path / "run1.npz", tmp_path / "latest.npz"
+    nn.save(make_model(seed=1), real)
+    link.symlink_to(real.name)
+    nn.save(make_model(seed=3), link)
+    assert link.is_symlink()
+    assert_unchanged(nn.load(make_model(seed=2), real), make_model(seed=3).state_dict())
+
+
+@pytest.mark.parametrize("error", [OSError(errno.ENOSPC, "No space left on device"),
+                                   KeyboardInterrupt()], ids=["disk full", "interrupted"])
+def test_a_save_that_fails_part_way_keeps_the_old_checkpoint(tmp_path, monkeypatch, save_mode,
+                                                             error):
+    path, old_state = save_old_checkpoint(tmp_path)
+    written = []
+    write_array = np.lib.format.write_array
+
+    def write_half_of_the_third_array(file, array, **options):
+        buffer = io.BytesIO()
+        write_array(buffer, array, **options)
+        data = buffer.getvalue()
+        if len(written) == 2:
+            file.write(data[:len(data) // 2])
+            raise error
+        written.append(array.shape)
+        file.write(data)
+
+    monkeypatch.setattr(np.lib.format, "write_array", write_half_of_the_third_array)
+    with pytest.raises(type(error)):
+        nn.save(make_model(seed=3), path)
+    assert len(written) == 2  # the failure came in the middle of the file
+    monkeypatch.undo()
+    assert_holds_the_old_checkpoint(path, old_state)
+
+
+CHILD_SETUP = """
+import errno, os, resource, signal, sys, time
+import nn
+if sys.argv[2] == "named temporary file":
+    del os.O_TMPFILE
+path = sys.argv[1]
+model = nn.Linear(1024, 1024)  # 8 MB of weights
+"""
+
+
+def start_child(code, path, save_mode):
+    """A Python process that runs CHILD_SETUP, then `code`, to save into `path`."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-c", CHILD_SETUP + textwrap.dedent(code), str(path), save_mode],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGXFSZ"), reason="needs RLIMIT_FSIZE and SIGXFSZ")
+def test_a_save_stopped_by_the_file_size_limit_keeps_the_old_checkpoint(tmp_path, save_mode):
+    path, old_state = save_old_checkpoint(tmp_path)
+    child = start_child("""
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write then fails with EFBIG
+        resource.setrlimit(resource.RLIMIT_FSIZE, (1 << 20, 1 << 20))
+        try:
+            nn.save(model, path)
+        except OSError as error:
+            print(errno.errorcode[error.errno])
+    """, path, save_mode)
+    out, err = child.communicate(timeout=120)
+    assert (child.returncode, out.strip()) == (0, "EFBIG"), err
+    assert_holds_the_old_checkpoint(path, old_state)
+
+
+def makes_unnamed_files(folder):
+    try:
+        os.close(os.open(folder, os.O_TMPFILE | os.O_WRONLY))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
+def test_a_process_killed_while_saving_leaves_one_complete_checkpoint(tmp_path):
+    if not makes_unnamed_files(tmp_path):
+        pytest.skip("no O_TMPFILE here: a killed save may leave its named temporary file")
+    path = tmp_path / "model.npz"
+    model = nn.Linear(1024, 1024)
+    for p in model.parameters():
+        p.data[...] = -1.0
+    nn.save(model, path)
+    child = start_child("""
+        for k in range(1, 10_000):
+            for p in model.parameters():
+                p.data[...] = k
+            start = time.perf_counter()
+            nn.save(model, path)
+            print(k, time.perf_counter() - start, flush=True)
+    """, path, "unnamed temporary file")
+    try:
+        seconds = [float(child.stdout.readline().split()[1]) for _ in range(3)]
+        time.sleep(min(seconds) / 2)  # into the middle of the next save
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.kill()
+        _, err = child.communicate()
+    assert child.returncode == -signal.SIGKILL, err
+    assert os.listdir(tmp_path) == ["model.npz"]
+    loaded = nn.load(nn.Linear(1024, 1024), path)
+    values = {float(x) for p in loaded.parameters() for x in np.unique(p.data)}
+    assert len(values) == 1  # every entry comes from the same save: the old one or a later one
+
+
+# -- load reads headers first and says what is wrong with a file ---------------------------------
+
+def npy_bytes(array):
+    buffer = io.BytesIO()
+    np.lib.format.write_array(buffer, array, allow_pickle=False)
+    return buffer.getvalue()
+
+
+def saved_entries():
+    """The .npy bytes of each entry of a checkpoint of make_model(seed=1)."""
+    return {name: npy_bytes(array) for name, array in make_model(seed=1).state_dict().items()}
+
+
+def write_archive(path, entries):
+    """An .npz made by hand: entry name -> the bytes of its .npy file."""
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(f"{name}.npy", data)
+
+
+def assert_refused(path, error, message):
+    model = make_model(seed=2)
+    before = model.state_dict()
+    with pytest.raises(error, match=message) as caught:
+        nn.load(model, path)
+    assert_unchanged(model, before)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize(("change", "error", "message"), BAD_ENTRIES)
+def test_load_refuses_a_file_with_a_bad_entry_and_changes_nothing(tmp_path, change, error,
+                                                                   message):
+    path = tmp_path / "model.npz"
+    np.savez(path, **_edited(change))
+    assert_refused(path, error, message)
+
+
+def test_loading_a_missing_file_raises_file_not_found(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        nn.load(make_model(), tmp_path / "nothing-here.npz")
+
+
+def test_a_header_claiming_a_huge_array_is_refused_before_anything_is_allocated(tmp_path):
+    header = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        header, {"descr": "<f8", "fortran_order": False, "shape": (10**12,)})
+    entries = saved_entries()
+    entries["0.0.weight"] = header.getvalue() + bytes(16)
+    path = tmp_path / "huge.npz"
+    write_archive(path, entries)
+    tracemalloc.start()
+    try:
+        message = r"entry '0\.0\.weight' holds 16 bytes of data, its header says 8000000000000"
+        assert_refused(path, ValueError, message)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000
+
+
+def truncated_checkpoint(path):
+    nn.save(make_model(seed=1), path)
+    data = path.read_bytes()
+    return data[:len(data) // 2]
+
+
+@pytest.mark.parametrize(("contents", "reason"), [
+    (lambda path: b"", r"is empty \(0 bytes\)"),
+    (lambda path: b"weights, written as text\n", r"is not an \.npz archive"),
+    (truncated_checkpoint, r"is truncated"),
+], ids=["zero bytes", "not a zip file", "truncated file"])
+def test_an_unreadable_file_raises_value_error_naming_the_path_and_reason(tmp_path, contents,
+                                                                          reason):
+    path = tmp_path / "model.npz"
+    path.write_bytes(contents(path))
+    assert_refused(path, ValueError, re.escape(repr(str(path))) + " " + reason)
+
+
+@pytest.mark.parametrize(("keep", "message"), [
+    (lambda header_size: header_size + 40,
+     r"is truncated: entry '0\.0\.weight' holds 40 bytes of data, its header says 96"),
+    (lambda header_size: 5, r"entry '0\.0\.weight' is truncated"),
+    (lambda header_size: 30, r"entry '0\.0\.weight' has a truncated or damaged \.npy header"),
+], ids=["in the data", "in the magic string", "in the header"])
+def test_a_truncated_entry_is_reported_as_truncated_not_as_an_object_array(tmp_path, keep,
+                                                                         message):
+    entries = saved_entries()
+    weight = entries["0.0.weight"]  # (4, 3) float64: its 96 bytes of data follow the header
+    entries["0.0.weight"] = weight[:keep(len(weight) - 96)]
+    path = tmp_path / "cut.npz"
+    write_archive(path, entries)
+    assert "object" not in assert_refused(path, ValueError, message)
+
+
+def test_an_entry_with_bytes_beyond_its_array_is_refused(tmp_path):
+    entries = saved_entries()
+    entries["0.0.weight"] += bytes(8)
+    path = tmp_path / "long.npz"
+    write_archive(path, entries)
+    assert_refused(path, ValueError,
+                   r"entry '0\.0\.weight' holds 104 bytes of data, but its header says 96")
+
+
+def test_an_entry_whose_data_fails_its_checksum_is_refused(tmp_path):
+    path = tmp_path / "model.npz"
+    model = make_model(seed=1)
+    nn.save(model, path)
+    data = bytearray(path.read_bytes())
+    at = data.find(model.state_dict()["0.0.bias"].tobytes())
+    data[at] ^= 0xFF
+    path.write_bytes(data)
+    assert_refused(path, ValueError, r"entry '0\.0\.bias' is damaged")
+
+
+class LeavesAMark:
+    """Unpickling this calls Path.touch(marker): a stand-in for code a crafted file could run."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return Path.touch, (self.marker,)
+
+
+@pytest.mark.parametrize("packing", ["a pickle file", "an object array in an .npz"])
+def test_pickled_content_is_refused_and_never_unpickled(tmp_path, packing):
+    marker = tmp_path / "unpickled"
+    pickle.loads(pickle.dumps(LeavesAMark(marker)))  # the payload does work when unpickled
+    assert marker.exists()
+    marker.unlink()
+    path = tmp_path / "model.npz"
+    if packing == "a pickle file":
+        path.write_bytes(pickle.dumps({"0.0.weight": LeavesAMark(marker)}))
+    else:
+        state = make_model().state_dict()
+        state["0.0.weight"] = np.array([LeavesAMark(marker)], dtype=object)
+        np.savez(path, **state)
+    assert_refused(path, ValueError, "pickle")
+    assert not marker.exists()
