@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.engine import fit_to, run_backward, seed_gradient, vjp_in_numpy
+from autograd.engine import call_vjp, fit_to, run_backward, seed_gradient
 from autograd.formatting import describe
 from autograd.value import Value
 
@@ -127,13 +127,7 @@ def local_derivative(node: Value, i: int) -> Any:
     args = (node.data, *[p.data for p in parents], *node._attrs)
     one = seed_gradient(node, None)
     op = node._op
-    if op.vjp_all is not None:
-        local = op.vjp_all(one, *args)[i]
-    else:
-        try:
-            local = op.vjps[i](one, *args)
-        except ArithmeticError:
-            local = vjp_in_numpy(op.vjps[i], one, args)
+    local = op.vjp_all(one, *args)[i] if op.vjp_all is not None else call_vjp(op.vjps[i], one, args)
     return fit_to(local, parents[i])
 
 

@@ -217,7 +217,7 @@ def cross_entropy(logits: Any, labels: Any) -> Value:
     if logits.ndim != 2:
         raise ValueError(f"cross_entropy: logits must have shape (N, C), got {logits.shape}")
     n, c = logits.shape
-    return apply(CrossEntropy, logits, attrs=(class_labels(labels, n, c),))
+    return apply(CrossEntropy, logits, attrs=(class_labels(labels, n, c), []))
 
 
 def binary_cross_entropy_with_logits(logits: Any, targets: Any) -> Value:

@@ -64,8 +64,8 @@ class LogSoftmax(Op):
 
 
 def mean_of(x: np.ndarray) -> Any:
-    """np.mean, but nan without a warning for an empty array (as torch gives)."""
-    return np.mean(x) if x.size else np.full((), np.nan, dtype=x.dtype)
+    """The mean of every element (nan without a warning for an empty array, as in torch)."""
+    return x.sum() / x.size if x.size else np.full((), np.nan, dtype=x.dtype)
 
 
 def _reduce(squared: np.ndarray, reduction: str) -> Any:
@@ -105,23 +105,30 @@ class MSELoss(Op):
 class CrossEntropy(Op):
     """out = mean over rows of -log softmax(logits)[label];  d/dlogits = (softmax - onehot) / N
 
-    `labels` are integer class indices (an attribute: they get no gradient).
+    `labels` are integer class indices (an attribute: they get no gradient). `saved` is an
+    empty list given with each call: the forward leaves softmax(logits) in it, which the
+    backward finishes in place into the gradient instead of computing it again.
     """
 
     name = "cross_entropy"
 
-    def forward(logits, labels):
+    def forward(logits, labels, saved):
         shifted = logits - logits.max(axis=-1, keepdims=True)
-        log_norm = np.log(np.exp(shifted).sum(axis=-1))
-        return mean_of(log_norm - shifted[np.arange(len(labels)), labels])
+        exp = np.exp(shifted)
+        total = exp.sum(axis=-1, keepdims=True)
+        loss = mean_of(np.log(total[:, 0]) - shifted[np.arange(len(labels)), labels])
+        exp /= total
+        saved.append(exp)
+        return loss
 
-    def vjp(g, out, logits, labels):
+    def vjp(g, out, logits, labels, saved):
         rows = np.arange(len(labels))
         if isinstance(logits, Value):  # create_graph: the same formula, kept differentiable
             one_hot = np.zeros(logits.shape, dtype=logits.dtype)
             one_hot[rows, labels] = 1
             return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / max(len(labels), 1))
-        grad = Softmax.forward(logits, 1)  # a fresh array: finish it in place
+        # the forward's softmax on the first backward; a second backward computes it again
+        grad = saved.pop() if saved else Softmax.forward(logits, 1)
         grad[rows, labels] -= 1
         grad *= g / max(len(labels), 1)
         return grad

@@ -54,10 +54,10 @@ class Linear(Module):
         self.bias = Parameter(np.zeros(self.out_features, dtype)) if bias else None
 
     def forward(self, x: Any) -> ag.Value:
-        if not isinstance(x, ag.Value):  # a Value refuses a list of Values (see ag.stack)
-            x = ag.Value(x, requires_grad=False)
-            if x.dtype != self.weight.dtype:
-                x = ag.Value(x.data.astype(self.weight.dtype), requires_grad=False)
+        if not isinstance(x, ag.Value):
+            if isinstance(x, (list, tuple)):  # a list that holds Values is refused: ag.stack
+                x = ag.Value(x, requires_grad=False).data
+            x = np.asarray(x, dtype=self.weight.dtype)
         return ag.linear(x, self.weight, self.bias)
 
     def describe(self) -> str:
