@@ -24,14 +24,21 @@ INITS = ("he", "xavier")
 
 
 class _Random:
-    """The generator behind every new layer's weights (reseeded by `manual_seed`)."""
+    """The generator behind every new layer's weights (reseeded by `manual_seed`), made on
+    first use: importing numpy.random takes longer than importing all of `nn`."""
 
-    generator = np.random.default_rng()
+    generator: np.random.Generator | None = None
 
 
 def manual_seed(seed: int) -> None:
     """Make the weights of layers created from now on reproducible (like `torch.manual_seed`)."""
     _Random.generator = np.random.default_rng(seed)
+
+
+def generator() -> np.random.Generator:
+    if _Random.generator is None:
+        _Random.generator = np.random.default_rng()
+    return _Random.generator
 
 
 def weight_std(init: str, fan_in: int, fan_out: int) -> float:
@@ -47,5 +54,5 @@ def normal_weight(out_features: int, in_features: int, init: str,
                   dtype: np.dtype) -> np.ndarray:
     """A (out_features, in_features) weight matrix drawn from N(0, weight_std²)."""
     std = weight_std(init, in_features, out_features)
-    weight = _Random.generator.standard_normal((out_features, in_features))
+    weight = generator().standard_normal((out_features, in_features))
     return (weight * std).astype(dtype)

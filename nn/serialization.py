@@ -27,7 +27,6 @@ import contextlib
 import errno
 import math
 import os
-import secrets
 import zipfile
 import zlib
 from typing import IO, NamedTuple
@@ -80,7 +79,7 @@ def _write_archive(file: IO[bytes], state: dict[str, np.ndarray]) -> None:
 
 
 def _temporary_name(base: str) -> str:
-    return f".{base}.{secrets.token_hex(4)}.tmp"
+    return f".{base}.{os.urandom(4).hex()}.tmp"
 
 
 def _open_new_file(folder: str, base: str) -> tuple[int, str | None]:

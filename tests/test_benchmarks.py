@@ -7,7 +7,7 @@ and noisy, and the suite itself reports the ratios.
 import numpy as np
 import pytest
 
-from benchmarks import mlp, suite, workloads
+from benchmarks import budget, mlp, suite, workloads
 from benchmarks.__main__ import main
 from benchmarks.harness import Settings, format_table, interleave, timed_row
 from benchmarks.mlp import BaselineMismatchError
@@ -96,3 +96,14 @@ def test_an_unknown_workload_name_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         main(["--only", "no_such_workload"])
     assert "unknown workload no_such_workload" in capsys.readouterr().err
+
+
+def test_the_budget_of_workload_2_lists_each_item_with_its_count_and_budget(capsys):
+    budget.main()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["item", "count", "measured", "budget"]
+    items = ["module calls and scopes", "linear nodes: checks and recording",
+             "relu nodes: recording", "cross-entropy label check",
+             "backward walk (2-wide arrays)", "SGD step", "zero_grad"]
+    assert [line[:len(item)] for line, item in zip(lines[1:-1], items, strict=True)] == items
+    assert lines[-1].startswith("total")
