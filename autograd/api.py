@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from autograd import activations, conv_ops, losses, network_ops
 from autograd import functional as F  # noqa: N812
 from autograd.fused_ops import (
     BCEWithLogits,
@@ -61,6 +62,9 @@ OPS: dict[str, type[Op]] = {op.name: op for op in (
     Sum, Mean, Max, BroadcastTo, Reshape, Transpose, AsType, GetItem, IndexAdd, Concat, Stack,
     Where, Softmax, LogSoftmax, MSELoss, CrossEntropy, BCEWithLogits, Linear,
 )}
+# The ops being added (see the modules named); to be merged into the tables here.
+_GROUPS = (activations, losses, network_ops, conv_ops)
+OPS.update({op.name: op for group in _GROUPS for op in group.OPS})
 
 # `a + b`, and `b + a` with a constant b on the left (Python then calls a.__radd__(b)).
 BINARY_OPERATORS: dict[str, type[Op]] = {
@@ -71,6 +75,8 @@ ELEMENTWISE: dict[str, type[Op]] = {
     "exp": Exp, "log": Log, "sigmoid": Sigmoid, "tanh": Tanh, "relu": Relu, "sqrt": Sqrt,
     "abs": Abs,
 }
+for _group in _GROUPS:
+    ELEMENTWISE.update(_group.ELEMENTWISE)
 UNARY_OPERATORS: dict[str, type[Op]] = {"neg": Neg, "abs": Abs}
 # `x.sum(axis)` and `ag.sum(x, axis)`: the functions that check arguments, bound as methods.
 METHODS: dict[str, Callable[..., Value]] = {
@@ -78,12 +84,16 @@ METHODS: dict[str, Callable[..., Value]] = {
     "transpose": F.transpose, "astype": F.astype, "softmax": F.softmax,
     "log_softmax": F.log_softmax, "__getitem__": F.getitem,
 }
+for _group in _GROUPS:
+    METHODS.update(_group.METHODS)
 # `ag.NAME(...)` only.
 FUNCTION_ONLY: dict[str, Callable[..., Value]] = {
     "broadcast_to": F.broadcast_to, "concat": F.concat, "stack": F.stack, "where": F.where,
     "linear": F.linear, "mse_loss": F.mse_loss, "cross_entropy": F.cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
 }
+for _group in _GROUPS:
+    FUNCTION_ONLY.update(_group.FUNCTION_ONLY)
 
 
 def _binary_operator(op: type[Op], reflected: bool) -> Callable[[Value, Any], Value]:

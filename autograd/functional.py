@@ -35,21 +35,25 @@ from autograd.value import (
     normalize_axis,
     normalize_index,
     raw,
+    torch_names,
 )
 
 Axis = int | tuple[int, ...] | None
 
 
+@torch_names
 def sum(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     x = constant(x)
     return apply(Sum, x, attrs=(normalize_axis(axis, x.ndim), bool(keepdims)))
 
 
+@torch_names
 def mean(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     x = constant(x)
     return apply(Mean, x, attrs=(normalize_axis(axis, x.ndim), bool(keepdims)))
 
 
+@torch_names
 def max(x: Any, axis: Axis = None, keepdims: bool = False) -> Value:
     x = constant(x)
     if x.size == 0:
@@ -100,11 +104,13 @@ def softmax_axis(x: Value, axis: int) -> int | None:
     return normalize_axis(axis, x.ndim)
 
 
+@torch_names
 def softmax(x: Any, axis: int = -1) -> Value:
     x = constant(x)
     return apply(Softmax, x, attrs=(softmax_axis(x, axis),))
 
 
+@torch_names
 def log_softmax(x: Any, axis: int = -1) -> Value:
     x = constant(x)
     return apply(LogSoftmax, x, attrs=(softmax_axis(x, axis),))
@@ -122,6 +128,7 @@ def broadcast_to(x: Any, shape: tuple[int, ...]) -> Value:
     return apply(BroadcastTo, x, attrs=(shape,))
 
 
+@torch_names
 def concat(values: Sequence[Any], axis: int = 0) -> Value:
     """Join Values along an existing axis (numpy's concatenate)."""
     values = as_values(*values)
@@ -140,6 +147,7 @@ def concat(values: Sequence[Any], axis: int = 0) -> Value:
     return apply(Concat, *values, attrs=(axis,))
 
 
+@torch_names
 def stack(values: Sequence[Any], axis: int = 0) -> Value:
     """Stack Values of one shape along a new axis (numpy's stack)."""
     values = as_values(*values)

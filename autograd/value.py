@@ -12,9 +12,10 @@ This module knows no op: the operators and methods are bound onto Value by the o
 
 from __future__ import annotations
 
+import functools
 import operator
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -426,6 +427,26 @@ def apply_binary(op: Any, a: object, b: object) -> Value:
 
 
 # -- checking arguments -----------------------------------------------------------------------
+TORCH_NAMES = {"dim": "axis", "keepdim": "keepdims"}
+
+
+def torch_names(function: Callable) -> Callable:
+    """Let `function` also take torch's names for its arguments: `dim=` for `axis=` and
+    `keepdim=` for `keepdims=` (torch users type them)."""
+
+    @functools.wraps(function)
+    def accepting_torch_names(*args: Any, **kwargs: Any) -> Any:
+        for torch_name, name in TORCH_NAMES.items():
+            if torch_name in kwargs:
+                if name in kwargs:
+                    raise TypeError(f"{function.__name__}() got both {name}= and "
+                                    f"{torch_name}=; give one")
+                kwargs[name] = kwargs.pop(torch_name)
+        return function(*args, **kwargs)
+
+    return accepting_torch_names
+
+
 def normalize_axis(axis: int | tuple[int, ...] | list | None, ndim: int):
     """Check `axis` against `ndim` and make it non-negative (a tuple stays a tuple). A
     non-integer axis (1.7, "0", True) is a TypeError, as in numpy."""

@@ -363,3 +363,11 @@ for axis in [-1, 0]:
 case("getitem", lambda x: x[()], ((),), lambda x: x[()], lambda x: x[()], note="0-d [()]")
 case("getitem", lambda x: x[None], ((),), lambda x: x[None], lambda x: x[None],
      note="0-d [None]")
+
+
+# -- the cases of the ops being added, one module per group (imported last: they use `case`)
+import op_cases_activations  # noqa: E402, F401
+import op_cases_conv  # noqa: E402, F401
+import op_cases_losses  # noqa: E402, F401
+import op_cases_network  # noqa: E402, F401
+import op_cases_shapes  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Op-table cases for the activations ops (see op_table.py)."""

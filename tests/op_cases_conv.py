@@ -1,0 +1,1 @@
+"""Op-table cases for the conv ops (see op_table.py)."""

@@ -1,0 +1,1 @@
+"""Op-table cases for the network ops (see op_table.py)."""

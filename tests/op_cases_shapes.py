@@ -1,0 +1,1 @@
+"""Op-table cases for the shapes ops (see op_table.py)."""
