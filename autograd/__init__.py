@@ -11,10 +11,12 @@ The layers: `value` (Value, recording, grad mode), the op modules (`ops`, `shape
 """
 
 from autograd.api import FUNCTIONS, OPS
+from autograd.check_op import check_op
 from autograd.drawing import draw_graph
 from autograd.engine import grad
 from autograd.explain import explain_backward
 from autograd.gradcheck import GradcheckError, gradcheck
+from autograd.ops import Op
 from autograd.value import Value, is_grad_enabled, no_grad, scope
 
 globals().update(FUNCTIONS)  # ag.exp, ag.sum, ag.mse_loss, ...: see autograd.api
@@ -22,7 +24,9 @@ globals().update(FUNCTIONS)  # ag.exp, ag.sum, ag.mse_loss, ...: see autograd.ap
 __all__ = [
     "OPS",
     "GradcheckError",
+    "Op",
     "Value",
+    "check_op",
     "draw_graph",
     "explain_backward",
     "grad",

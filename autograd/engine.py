@@ -183,7 +183,7 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             node.grad = g if node.grad is None else node.grad + g
             if type(g) is np.ndarray:
                 upstream_ids.add(id(g))
-        if trace is not None or node._op.vjp_all is not None:
+        if trace is not None or node._op.general:
             pass_to_inputs(node, parents, g, create_graph, fit, trace)
             for parent in parents:
                 if parent.requires_grad:
@@ -191,8 +191,9 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                     if not parent._pending:
                         ready.append(parent)
             continue
-        # `pass_to_inputs` written out for the common case (one vjp per input, no trace): the
-        # call and its checks cost 6.5% of a scalar MLP's backward (callgrind instructions)
+        # `pass_to_inputs` written out for the common case (a built-in op with one vjp per
+        # input, no trace): the call and its checks cost 6.5% of a scalar MLP's backward
+        # (callgrind instructions)
         op, attrs = node._op, node._attrs
         if create_graph:
             args = (node, *parents, *attrs)
@@ -217,7 +218,7 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
                 if type(data) is not float:
                     gp = fit(gp, parent)
             elif type(data) is float or gp.shape != data.shape or gp.dtype is not data.dtype:
-                gp = fit(gp, parent)
+                gp = fit_input(fit, gp, node, i)
             previous = parent._g
             parent._g = gp if previous is None else previous + gp
             left = parent._pending - 1
@@ -227,12 +228,15 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
     return found
 
 
-def vjp_arguments(node: Value, parents: tuple[Value, ...], create_graph: bool) -> tuple:
+def vjp_arguments(node: Value, parents: tuple[Value, ...], create_graph: bool
+                  ) -> tuple[tuple, dict[str, Any]]:
     """What an op's vjps get after g: the output, the inputs and the attributes, as raw data,
-    or as Values in create_graph mode."""
-    if create_graph:
-        return (node, *parents, *node._attrs)
-    return (node._data, *[p._data for p in parents], *node._attrs)
+    or as Values in create_graph mode. An op defined outside autograd gets its attributes as
+    keywords (see autograd.ops.Op)."""
+    values = (node, *parents) if create_graph else (node._data, *[p._data for p in parents])
+    if node._op.keyword_attrs:
+        return values, node._attrs[0] if node._attrs else {}
+    return (*values, *node._attrs), {}
 
 
 def pass_to_inputs(node: Value, parents: tuple[Value, ...], g: Any, create_graph: bool,
@@ -240,29 +244,48 @@ def pass_to_inputs(node: Value, parents: tuple[Value, ...], g: Any, create_graph
     """Add g * d(node)/d(input) into the running gradient `_g` of each input of `node` that
     requires grad, and tell `trace` what each input received."""
     op = node._op
-    args = vjp_arguments(node, parents, create_graph)
-    every = None if op.vjp_all is None else op.vjp_all(g, *args)  # all inputs at once
+    args, keywords = vjp_arguments(node, parents, create_graph)
+    every = None if op.vjp_all is None else op.vjp_all(g, *args, **keywords)
     passed = []
     for i, parent in enumerate(parents):
         if not parent.requires_grad:
             passed.append(None)
             continue
-        gp = every[i] if every is not None else call_vjp(op.vjps[i], g, args)
+        gp = every[i] if every is not None else call_vjp(op.vjps[i], g, args, keywords)
+        if isinstance(gp, Value) and not create_graph:  # a vjp that used ag functions on raw
+            gp = gp._data  # data got constant Values back: their data is the gradient
         if type(gp) is not float or type(parent._data) is not float:
-            gp = fit(gp, parent)
+            gp = fit_input(fit, gp, node, i)
         parent._g = gp if parent._g is None else parent._g + gp
         passed.append(gp)
     if trace is not None:
         trace(node, g, tuple(passed))
 
 
-def call_vjp(vjp: Callable, g: Any, args: tuple) -> Any:
-    """vjp(g, *args); a vjp that raises on Python floats (1/0) runs again on numpy floats,
-    which give inf or nan (and a warning) as a tensor would."""
+def fit_input(fit: Callable, gp: Any, node: Value, i: int) -> Any:
+    """`fit(gp, input i)`, or a ValueError naming the op and the input when the vjp's result
+    cannot be summed back to the input's shape (a wrong vjp, most likely a user op's)."""
+    parent = node._inputs[i]
+    shape = getattr(gp, "shape", ())  # an array's, a Value's; () for a float
     try:
-        return vjp(g, *args)
+        fits = np.broadcast_shapes(parent.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"the vjp of op {node.op!r} for input {i} returned a gradient of shape "
+                         f"{shape}, which cannot be summed back to the input's shape "
+                         f"{parent.shape}")
+    return fit(gp, parent)
+
+
+def call_vjp(vjp: Callable, g: Any, args: tuple, keywords: dict[str, Any] | None = None) -> Any:
+    """vjp(g, *args, **keywords); a vjp that raises on Python floats (1/0) runs again on numpy
+    floats, which give inf or nan (and a warning) as a tensor would."""
+    keywords = keywords or {}
+    try:
+        return vjp(g, *args, **keywords)
     except ArithmeticError:
-        return vjp(*[np.float64(a) if type(a) is float else a for a in (g, *args)])
+        return vjp(*[np.float64(a) if type(a) is float else a for a in (g, *args)], **keywords)
 
 
 def own_array(g: Any, taken: set[int]) -> Any:

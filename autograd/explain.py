@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from autograd.engine import call_vjp, fit_to, run_backward, seed_gradient
+from autograd.engine import call_vjp, fit_to, run_backward, seed_gradient, vjp_arguments
 from autograd.formatting import describe
 from autograd.value import Value
 
@@ -123,12 +123,14 @@ def local_derivative(node: Value, i: int) -> Any:
     an upstream gradient of 1. None for a tensor output (see the module docstring)."""
     if node.size != 1:
         return None
-    parents = node.parents
-    args = (node.data, *[p.data for p in parents], *node._attrs)
+    op, parents = node._op, node.parents
+    args, keywords = vjp_arguments(node, parents, create_graph=False)
     one = seed_gradient(node, None)
-    op = node._op
-    local = op.vjp_all(one, *args)[i] if op.vjp_all is not None else call_vjp(op.vjps[i], one, args)
-    return fit_to(local, parents[i])
+    if op.vjp_all is not None:
+        local = op.vjp_all(one, *args, **keywords)[i]
+    else:
+        local = call_vjp(op.vjps[i], one, args, keywords)
+    return fit_to(local.data if isinstance(local, Value) else local, parents[i])
 
 
 def rule_of(node: Value) -> str:

@@ -17,7 +17,14 @@ from autograd.value import Value
 
 
 class GradcheckError(AssertionError):
-    """An analytic gradient disagrees with the finite-difference one."""
+    """An analytic gradient disagrees with the finite-difference one. `input`, `element`,
+    `analytic` and `numeric` say where and how (None where the failure is of another kind)."""
+
+    def __init__(self, message: str, input: int | None = None, element: object = None,
+                 analytic: float | None = None, numeric: float | None = None) -> None:
+        super().__init__(message)
+        self.input, self.element = input, element
+        self.analytic, self.numeric = analytic, numeric
 
 
 def gradcheck(fn: Callable[..., Value], inputs: Value | Sequence[Value], eps: float = 1e-6,
@@ -81,4 +88,4 @@ def compare(i: int, x: Value, analytic: np.ndarray, projected: Callable[[], floa
             raise GradcheckError(
                 f"gradcheck failed for input {i}, element {element}: analytic "
                 f"{analytic[k]:.8g}, numeric {numeric:.8g} (relative error {relative:.3g}; "
-                f"worst so far {worst:.3g})")
+                f"worst so far {worst:.3g})", i, element, float(analytic[k]), numeric)

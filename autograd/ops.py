@@ -31,22 +31,64 @@ def is_builtin(op: type[Op]) -> bool:
 
 
 class Op:
-    """Base of every op. Subclasses set `name`, `forward` and `vjps`, one vjp per input.
+    """Base of every op, built-in or yours. A subclass is never instantiated; it sets:
 
-    An op with any number of inputs (concat, stack) sets `vjp_all` instead: one function that
-    returns every input's gradient at once, so its backward takes time linear in the inputs.
+    - `name`: a unique lowercase name, shown in `.op`, drawings and explanations;
+    - a docstring whose first line states the forward and its derivatives (explanations show
+      it as the op's rule);
+    - `forward(*inputs, **attrs)`: a plain function of raw data (Python floats or numpy
+      arrays) that returns raw data;
+    - `vjps`: one function per input, `vjp(g, out, *inputs, **attrs)`, returning g times
+      d(out)/d(input) (g is shaped like out; a result shaped like out is summed back to the
+      input's shape). Written with operators and `ag` functions, the same vjp runs on raw data
+      in a plain backward and on Values under `create_graph=True`, so higher-order gradients
+      work.
+
+    `MyOp.apply(*inputs, **attrs)` records it; keyword arguments are attributes, never
+    differentiated. An op with any number of inputs (concat, stack) sets `vjp_all(g, out,
+    *inputs)` instead of `vjps`: one function returning every input's gradient, so that its
+    backward takes time linear in the inputs. Built-in ops take their attributes positionally
+    (`apply(Sum, x, attrs=(axis, keepdims))`), which is faster; an op defined outside autograd
+    takes them by keyword.
     """
 
     name: ClassVar[str] = ""
     vjps: ClassVar[Any] = ()
     vjp_all: ClassVar[Any] = None
+    # Set for every subclass: whether attributes are keyword arguments (ops defined outside
+    # autograd), and whether the engine's general path must run it (those, and vjp_all ops).
+    keyword_attrs: ClassVar[bool] = False
+    general: ClassVar[bool] = False
 
     def __init_subclass__(cls) -> None:
+        if not isinstance(cls.name, str) or not cls.name:
+            raise ValueError(f"op class {cls.__name__} needs a name: a non-empty str")
         taken = REGISTRY.get(cls.name)
         if taken is not None and is_builtin(taken):
             raise ValueError(f"the op name {cls.name!r} is taken by a built-in op; choose "
                              "another name")
+        if not callable(getattr(cls, "forward", None)):
+            raise TypeError(f"op {cls.name!r} needs a forward function")
+        if cls.vjp_all is None and not all(callable(vjp) for vjp in cls.vjps):
+            raise TypeError(f"op {cls.name!r}: vjps must be a tuple of functions, one per "
+                            "input")
+        cls.keyword_attrs = not is_builtin(cls)
+        cls.general = cls.keyword_attrs or cls.vjp_all is not None
         REGISTRY[cls.name] = cls  # a user op defined again (a re-run notebook cell) replaces
+
+    @classmethod
+    def apply(cls, *inputs: Any, **attrs: Any) -> Value:
+        """Record this op on `inputs` (Values; numbers and arrays are constants); keyword
+        arguments are attributes, given to `forward` and to every vjp as keywords."""
+        if not cls.keyword_attrs:
+            if attrs:
+                raise TypeError(f"the built-in op {cls.name!r} takes its attributes "
+                                f"positionally: call ag.{cls.name}(...) instead")
+            return apply(cls, *inputs)
+        if cls.vjp_all is None and len(cls.vjps) != len(inputs):
+            raise TypeError(f"op {cls.name!r} has {len(cls.vjps)} vjps but was applied to "
+                            f"{len(inputs)} inputs")
+        return apply(cls, *inputs, attrs=(attrs,) if attrs else ())
 
     @classmethod
     def on(cls, *inputs: Any, attrs: tuple = ()) -> Any:

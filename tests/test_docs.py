@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import autograd as ag
+from autograd.ops import REGISTRY
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -27,3 +28,26 @@ def test_readme_lists_every_op_as_the_registry_does():
     expected = ops_table()
     assert expected in README.read_text(encoding="utf-8"), (
         "README.md's table of ops is out of date; replace it with:\n\n" + expected)
+
+
+def python_blocks(section: str) -> list[str]:
+    """The ```python blocks of the README section headed `## {section}`, in order."""
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"## {section}\n")
+    end = text.find("\n## ", start + 1)
+    body = text[start:end if end != -1 else None]
+    return [block.split("```", 1)[0] for block in body.split("```python\n")[1:]]
+
+
+def test_the_write_your_own_op_tutorial_runs_line_by_line(capsys):
+    blocks = python_blocks("Write your own op")
+    assert len(blocks) == 3
+    namespace: dict = {}
+    try:
+        for block in blocks:
+            exec(compile(block, "README.md", "exec"), namespace)
+    finally:
+        REGISTRY.pop("my_softplus", None)
+    printed = capsys.readouterr().out.split("\n")
+    assert printed[0] == "[0.11920292 0.5        0.95257413]"
+    assert printed[1] == "0.0"
