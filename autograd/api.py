@@ -45,12 +45,16 @@ from autograd.shape_ops import (
     Concat,
     GetItem,
     IndexAdd,
+    LogSumExp,
     Max,
     Mean,
+    Pad,
     Reshape,
     Stack,
+    Std,
     Sum,
     Transpose,
+    Var,
     Where,
 )
 from autograd.value import Value, apply_binary, apply_unary, constant
@@ -59,8 +63,9 @@ from autograd.value import Value, apply_binary, apply_unary, constant
 # fused ops.
 OPS: dict[str, type[Op]] = {op.name: op for op in (
     Add, Sub, Mul, Div, Pow, Neg, MatMul, Exp, Log, Sqrt, Abs, Relu, Tanh, Sigmoid,
-    Sum, Mean, Max, BroadcastTo, Reshape, Transpose, AsType, GetItem, IndexAdd, Concat, Stack,
-    Where, Softmax, LogSoftmax, MSELoss, CrossEntropy, BCEWithLogits, Linear,
+    Sum, Mean, Max, LogSumExp, Var, Std, BroadcastTo, Reshape, Transpose, AsType, Pad,
+    GetItem, IndexAdd, Concat, Stack, Where, Softmax, LogSoftmax, MSELoss, CrossEntropy,
+    BCEWithLogits, Linear,
 )}
 # The ops being added (see the modules named); to be merged into the tables here.
 _GROUPS = (activations, losses, network_ops, conv_ops)
@@ -83,6 +88,9 @@ METHODS: dict[str, Callable[..., Value]] = {
     "sum": F.sum, "mean": F.mean, "max": F.max, "reshape": F.reshape,
     "transpose": F.transpose, "astype": F.astype, "softmax": F.softmax,
     "log_softmax": F.log_softmax, "__getitem__": F.getitem,
+    "logsumexp": F.logsumexp, "var": F.var, "std": F.std, "argmax": F.argmax,
+    "argmin": F.argmin, "squeeze": F.squeeze, "unsqueeze": F.unsqueeze, "flatten": F.flatten,
+    "permute": F.permute, "view": F.reshape, "expand": F.expand, "split": F.split,
 }
 for _group in _GROUPS:
     METHODS.update(_group.METHODS)
@@ -91,6 +99,7 @@ FUNCTION_ONLY: dict[str, Callable[..., Value]] = {
     "broadcast_to": F.broadcast_to, "concat": F.concat, "stack": F.stack, "where": F.where,
     "linear": F.linear, "mse_loss": F.mse_loss, "cross_entropy": F.cross_entropy,
     "binary_cross_entropy_with_logits": F.binary_cross_entropy_with_logits,
+    "pad": F.pad,
 }
 for _group in _GROUPS:
     FUNCTION_ONLY.update(_group.FUNCTION_ONLY)

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.ops import Exp, Op, Sigmoid
+from autograd.ops import Exp, Log, Op, Sigmoid, positive
 from autograd.value import Value, raw
 
 
@@ -68,17 +68,45 @@ def mean_of(x: np.ndarray) -> Any:
     return x.sum() / x.size if x.size else np.full((), np.nan, dtype=x.dtype)
 
 
-def _reduce(squared: np.ndarray, reduction: str) -> Any:
+# -- the losses: each takes reduction="mean" | "sum" | "none", as in torch --------------------
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(function: str, reduction: str) -> None:
+    """A ValueError naming `function` and the reduction unless it is one of REDUCTIONS."""
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{function}: reduction must be 'mean', 'sum' or 'none', got "
+                         f"{reduction!r}")
+
+
+def reduce_loss(losses: Any, reduction: str) -> Any:
+    """The losses of the elements (or labels) reduced; "none" keeps them (a 0-d array becomes a
+    numpy scalar, which a Value stores as a float)."""
     if reduction == "mean":
-        return mean_of(squared)
+        return mean_of(losses)
     if reduction == "sum":
-        return np.sum(squared)
-    return squared
+        return np.sum(losses)
+    return losses[()] if np.ndim(losses) == 0 else losses
 
 
-def _count(x: Any, reduction: str) -> int:
+def mean_count(x: Any, reduction: str) -> int:
     """The n of a mean (1 for the other reductions; an empty input has no gradient to scale)."""
     return max(np.size(raw(x)), 1) if reduction == "mean" else 1
+
+
+def label_positions(labels: np.ndarray) -> tuple:
+    """Where each label's score sits in scores of shape (N, C, d1, ...), labels (N, d1, ...):
+    scores[label_positions(labels)] has the labels' shape."""
+    if labels.ndim == 1:
+        return np.arange(len(labels)), labels
+    grids = np.indices(labels.shape, sparse=True)
+    return (grids[0], labels, *grids[1:])
+
+
+def along_classes(g: Any) -> Any:
+    """A gradient per label (N, d1, ...) shaped to broadcast against scores (N, C, d1, ...); a
+    scalar one (reduction "mean" or "sum") as it is."""
+    return g if np.ndim(g) == 0 else g.reshape((g.shape[0], 1, *g.shape[1:]))
 
 
 class MSELoss(Op):
@@ -91,66 +119,108 @@ class MSELoss(Op):
 
     def forward(pred, target, reduction):
         diff = np.subtract(pred, target)
-        return _reduce(diff * diff, reduction)
+        return reduce_loss(diff * diff, reduction)
 
     def grad_pred(g, out, pred, target, reduction):
-        return g * (2 / _count(pred, reduction)) * (pred - target)
+        return g * (2 / mean_count(pred, reduction)) * (pred - target)
 
     def grad_target(g, out, pred, target, reduction):
-        return g * (-2 / _count(pred, reduction)) * (pred - target)
+        return g * (-2 / mean_count(pred, reduction)) * (pred - target)
 
     vjps = (grad_pred, grad_target)
 
 
 class CrossEntropy(Op):
-    """out = mean over rows of -log softmax(logits)[label];  d/dlogits = (softmax - onehot) / N
+    """out = mean over labels of -sum_c q_c log softmax(logits)_c;  d/dlogits = (softmax - q) / N
 
-    `labels` are integer class indices (an attribute: they get no gradient). `saved` is an
-    empty list given with each call: the forward leaves softmax(logits) in it, which the
-    backward finishes in place into the gradient instead of computing it again.
+    q is the target distribution (1 - s) onehot(label) + s / C, with label_smoothing s (the
+    one-hot label itself for s = 0), as in torch. `labels` are integer class indices (an
+    attribute: they get no gradient): (N,) for logits (N, C), or (N, d1, ...) for logits
+    (N, C, d1, ...), the class axis being 1. N is the number of labels for reduction="mean",
+    1 for "sum" and "none". `saved` is an empty list given with each call: the forward leaves
+    softmax(logits) in it, which the backward finishes in place into the gradient instead of
+    computing it again.
     """
 
     name = "cross_entropy"
 
-    def forward(logits, labels, saved):
-        shifted = logits - logits.max(axis=-1, keepdims=True)
+    def forward(logits, labels, reduction, label_smoothing, saved):
+        shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
-        total = exp.sum(axis=-1, keepdims=True)
-        loss = mean_of(np.log(total[:, 0]) - shifted[np.arange(len(labels)), labels])
+        total = exp.sum(axis=1, keepdims=True)
+        # -sum_c q_c log softmax_c = log(total) - sum_c q_c shifted_c, as sum_c q_c = 1
+        picked = shifted[label_positions(labels)]
+        if label_smoothing:
+            picked = ((1 - label_smoothing) * picked
+                      + (label_smoothing / logits.shape[1]) * shifted.sum(axis=1))
+        loss = reduce_loss(np.log(total[:, 0]) - picked, reduction)
         exp /= total
         saved.append(exp)
         return loss
 
-    def vjp(g, out, logits, labels, saved):
-        rows = np.arange(len(labels))
+    def vjp(g, out, logits, labels, reduction, label_smoothing, saved):
+        positions = label_positions(labels)
+        scale = along_classes(g / mean_count(labels, reduction))
+        uniform_part = label_smoothing / logits.shape[1]  # s / C of every q_c
         if isinstance(logits, Value):  # create_graph: the same formula, kept differentiable
-            one_hot = np.zeros(logits.shape, dtype=logits.dtype)
-            one_hot[rows, labels] = 1
-            return (Softmax.on(logits, attrs=(1,)) - one_hot) * (g / max(len(labels), 1))
+            q = np.full(logits.shape, uniform_part, dtype=logits.dtype)
+            q[positions] += 1 - label_smoothing
+            return (Softmax.on(logits, attrs=(1,)) - q) * scale
         # the forward's softmax on the first backward; a second backward computes it again
         grad = saved.pop() if saved else Softmax.forward(logits, 1)
-        grad[rows, labels] -= 1
-        grad *= g / max(len(labels), 1)
+        grad[positions] -= 1 - label_smoothing
+        if uniform_part:
+            grad -= uniform_part
+        grad *= scale
         return grad
 
     vjps = (vjp,)
+
+
+def stable_softplus(x: Any) -> Any:
+    """log(1 + e**x) = max(x, 0) + log(1 + e**-|x|), which never overflows. On a Value the
+    form is picked by a constant mask m = (x > 0), as x m + log(1 + e**(x (1 - 2m))): both
+    forms are the same function, so every derivative is exact, at 0 too."""
+    if not isinstance(x, Value):
+        return np.maximum(x, 0) + np.log1p(np.exp(-np.abs(x)))
+    m = positive(x)
+    return x * m + Log.on(1 + Exp.on(x * (1 - 2 * m)))
 
 
 class BCEWithLogits(Op):
     """out = mean(softplus(x) - x t);  d/dx = (sigmoid(x) - t) / n,  d/dt = -x / n
 
     The binary cross-entropy of sigmoid(x) against t, with softplus(x) = log(1 + e**x)
-    computed as max(x, 0) + log(1 + e**-|x|), which never overflows.
+    computed as max(x, 0) + log(1 + e**-|x|), which never overflows. pos_weight w (None, or
+    an array that broadcasts to x) weighs the positive term -t log sigmoid(x) = t softplus(-x),
+    which adds (w - 1) t softplus(-x) to out: then d/dx = (1 + (w - 1) t) sigmoid(x) - w t and
+    d/dt = -x + (w - 1) softplus(-x) (over n). n is the number of elements for
+    reduction="mean", 1 for "sum" and "none".
     """
 
     name = "binary_cross_entropy_with_logits"
 
-    def forward(logits, targets):
+    def forward(logits, targets, reduction, pos_weight):
         x = np.asarray(logits)
-        return mean_of(np.maximum(x, 0) - x * targets + np.log1p(np.exp(-np.abs(x))))
+        tail = np.log1p(np.exp(-np.abs(x)))  # softplus(+-x) = max(+-x, 0) + tail
+        losses = np.maximum(x, 0) - x * targets + tail
+        if pos_weight is not None:
+            losses = losses + (pos_weight - 1) * targets * (np.maximum(-x, 0) + tail)
+        return reduce_loss(losses, reduction)
 
-    vjps = (lambda g, out, x, t: (Sigmoid.on(x) - t) * (g / _count(x, "mean")),
-            lambda g, out, x, t: -x * (g / _count(x, "mean")))
+    def grad_logits(g, out, x, t, reduction, pos_weight):
+        scale = g / mean_count(x, reduction)
+        if pos_weight is None:
+            return (Sigmoid.on(x) - t) * scale
+        return ((1 + (pos_weight - 1) * t) * Sigmoid.on(x) - pos_weight * t) * scale
+
+    def grad_targets(g, out, x, t, reduction, pos_weight):
+        scale = g / mean_count(x, reduction)
+        if pos_weight is None:
+            return -x * scale
+        return ((pos_weight - 1) * stable_softplus(-x) - x) * scale
+
+    vjps = (grad_logits, grad_targets)
 
 
 def _rows(x: Any) -> Any:

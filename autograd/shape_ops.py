@@ -9,11 +9,12 @@ runs on raw arrays and on Values alike.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from autograd.ops import Op
+from autograd.ops import Exp, Op
 from autograd.value import raw
 
 
@@ -23,6 +24,13 @@ def unreduce(g: Any, shape: tuple[int, ...], axis: Any, keepdims: bool) -> Any:
         axes = axis if isinstance(axis, tuple) else (axis,)
         g = g.reshape(tuple(1 if i in axes else n for i, n in enumerate(shape)))
     return BroadcastTo.on(g, attrs=(shape,))
+
+
+def reduced_count(shape: tuple[int, ...], axis: Any) -> int:
+    """n, the number of elements that each result of a reduction over `axis` takes in."""
+    if axis is None:
+        return math.prod(shape)
+    return math.prod(shape[a] for a in (axis if isinstance(axis, tuple) else (axis,)))
 
 
 # -- reductions ------------------------------------------------------------------------------
@@ -75,6 +83,83 @@ class Max(Op):
     vjps = (vjp,)
 
 
+def log_sum_exp(x: Any, axis: Any, keepdims: bool) -> Any:
+    # log(sum e**x) = m + log(sum e**(x - m)) with m the maximum: no term exceeds e**0 = 1, so
+    # nothing overflows. A maximum of +-inf or nan is not subtracted (inf - inf would be nan):
+    # the sum itself then gives inf, -inf or nan, as torch does. An empty sum is -inf.
+    top = np.max(x, axis=axis, keepdims=True, initial=-np.inf)
+    shift = np.where(np.isfinite(top), top, 0)
+    with np.errstate(divide="ignore"):  # log(0) = -inf: no terms, or all of them e**-inf
+        out = np.log(np.sum(np.exp(x - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+class LogSumExp(Op):
+    """out = log(sum of e**x over axis);  d/dx = e**(x - out) = softmax(x) along axis"""
+
+    name = "logsumexp"
+    forward = log_sum_exp
+
+    def vjp(g, out, x, axis, keepdims):
+        # out depends on x, so under create_graph this also gives softmax's own derivative
+        shape = np.shape(raw(x))
+        softmax = Exp.on(x - unreduce(out, shape, axis, keepdims))
+        return unreduce(g, shape, axis, keepdims) * softmax
+
+    vjps = (vjp,)
+
+
+def variance(x: Any, axis: Any, keepdims: bool, correction: float) -> Any:
+    """sum of (x - mean)**2 over axis / (n - correction), the divisor clamped at 0 as torch's
+    (its dividing by 0 gives inf, or nan where every deviation is 0)."""
+    x = np.asarray(x)
+    n = reduced_count(x.shape, axis)
+    with np.errstate(divide="ignore", invalid="ignore"):  # n = 0, n - correction <= 0
+        deviation = x - np.sum(x, axis=axis, keepdims=True) / n
+        squares = np.sum(deviation * deviation, axis=axis, keepdims=keepdims)
+        return squares / max(n - correction, 0)
+
+
+def variance_vjp(g: Any, out: Any, x: Any, axis: Any, keepdims: bool, correction: float) -> Any:
+    # d/dx_i sum_j (x_j - mean)**2 = 2 (x_i - mean): the terms through the mean sum to 0
+    shape = np.shape(raw(x))
+    dof = reduced_count(shape, axis) - correction
+    two_over_dof = 2 / dof if dof > 0 else math.inf  # as torch: inf, and nan at the mean
+    deviation = x - Mean.on(x, attrs=(axis, True))
+    with np.errstate(invalid="ignore"):  # that nan: 0 * inf
+        return unreduce(g, shape, axis, keepdims) * deviation * two_over_dof
+
+
+class Var(Op):
+    """out = sum over axis of (x - mean)**2 / (n - c);  d/dx = 2 (x - mean) / (n - c)
+
+    n: the number of elements reduced; c: the correction (1, Bessel's, by default).
+    """
+
+    name = "var"
+    forward = variance
+    vjps = (variance_vjp,)
+
+
+class Std(Op):
+    """out = sqrt(var(x));  d/dx = (x - mean) / ((n - c) out), 0 where out = 0 (as in PyTorch)"""
+
+    name = "std"
+
+    def forward(x, axis, keepdims, correction):
+        return np.sqrt(variance(x, axis, keepdims, correction))
+
+    def vjp(g, out, x, axis, keepdims, correction):
+        # d sqrt(v) = dv / (2 sqrt(v)). Where out = 0, x is constant along the axis and 1/0
+        # would give 0 * inf = nan; torch passes 0 there, and so do we (a constant mask).
+        positive = raw(out) != 0
+        safe_out = Where.on(out, 1.0, attrs=(positive,))
+        g_var = Where.on(g / (2 * safe_out), 0.0, attrs=(positive,))
+        return variance_vjp(g_var, out, x, axis, keepdims, correction)
+
+    vjps = (vjp,)
+
+
 # -- shape changes ---------------------------------------------------------------------------
 class BroadcastTo(Op):
     """out = x repeated along new or size-1 axes;  d/dx = 1 (the engine sums g back to x's shape)"""
@@ -118,6 +203,31 @@ class AsType(Op):
         return np.asarray(x).astype(dtype)
 
     vjps = (lambda g, out, x, dtype: AsType.on(g, attrs=(np.result_type(raw(x)),)),)
+
+
+def negated(widths: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    return tuple((-before, -after) for before, after in widths)
+
+
+class Pad(Op):
+    """out = x padded with value (cropped where a width is negative);  d/dx: g padded by -widths
+
+    `widths` holds (before, after) for every axis, in the axes' order. Padding g by the negated
+    widths crops the padding off and puts zeros where x was cropped.
+    """
+
+    name = "pad"
+
+    def forward(x, widths, value):
+        if not widths:  # a 0-d x: torch takes an empty pad and nothing else
+            return x
+        kept = tuple(slice(max(-before, 0), n - max(-after, 0))
+                     for (before, after), n in zip(widths, np.shape(x), strict=True))
+        added = [(max(before, 0), max(after, 0)) for before, after in widths]
+        return np.pad(x[kept], added, constant_values=value)
+
+    # out[i] = x[i - before] along each axis, so d/dx[j] = g[j + before]: g padded by -widths
+    vjps = (lambda g, out, x, widths, value: Pad.on(g, attrs=(negated(widths), 0.0)),)
 
 
 # -- indexing --------------------------------------------------------------------------------

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import numpy as np
 
+import autograd as ag
+
 INITS = ("he", "xavier")
 
 
@@ -31,8 +33,10 @@ class _Random:
 
 
 def manual_seed(seed: int) -> None:
-    """Make the weights of layers created from now on reproducible (like `torch.manual_seed`)."""
+    """Make the weights of layers created from now on, and dropout's masks, reproducible (like
+    `torch.manual_seed`)."""
     _Random.generator = np.random.default_rng(seed)
+    ag.manual_seed(seed)
 
 
 def generator() -> np.random.Generator:

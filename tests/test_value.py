@@ -141,7 +141,8 @@ def np_softmax(x: np.ndarray) -> np.ndarray:
 # The functions of one array that the table in autograd.api binds: each needs a reference here.
 ONE_ARRAY_REFERENCES = {
     "exp": np.exp, "log": np.log, "sigmoid": lambda x: 1 / (1 + np.exp(-x)), "tanh": np.tanh,
-    "relu": lambda x: np.maximum(x, 0), "sqrt": np.sqrt, "abs": np.abs, "sum": np.sum,
+    "relu": lambda x: np.maximum(x, 0), "sqrt": np.sqrt, "abs": np.abs, "log1p": np.log1p,
+    "sin": np.sin, "cos": np.cos, "sum": np.sum,
     "mean": np.mean, "max": np.max, "softmax": np_softmax,
     "log_softmax": lambda x: np.log(np_softmax(x)),
 }
