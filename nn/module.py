@@ -164,13 +164,7 @@ class Module:
         parameter as it was. Values are cast to each parameter's dtype.
         """
         parameters = dict(self.named_parameters())
-        missing = [name for name in parameters if name not in state]
-        if missing:
-            raise KeyError(f"load_state_dict: missing entries {missing}")
-        unexpected = [name for name in state if name not in parameters]
-        if unexpected:
-            raise KeyError(f"load_state_dict: unexpected entries {unexpected} (this module has "
-                           f"{list(parameters)})")
+        check_entry_names(parameters, state, "load_state_dict")
         arrays = {}
         for name, parameter in parameters.items():
             array = np.asarray(state[name])
@@ -186,3 +180,14 @@ class Module:
                 np.copyto(parameter.data, arrays[name], casting="unsafe")
             else:  # a scalar Value keeps a Python float
                 parameter.data = float(arrays[name])
+
+
+def check_entry_names(expected: Mapping[str, Any], given: Mapping[str, Any], where: str) -> None:
+    """KeyError naming the entries of `given` that are missing from, or not in, `expected`."""
+    missing = [name for name in expected if name not in given]
+    if missing:
+        raise KeyError(f"{where}: missing entries {missing}")
+    unexpected = [name for name in given if name not in expected]
+    if unexpected:
+        raise KeyError(f"{where}: unexpected entries {unexpected} (the module has "
+                       f"{list(expected)})")

@@ -33,7 +33,7 @@ from typing import IO, NamedTuple
 
 import numpy as np
 
-from nn.module import Module
+from nn.module import Module, check_entry_names
 
 # What zipfile raises for a damaged archive or entry: bad structure or checksum, data cut short,
 # a compression method or encryption it cannot read, a corrupt deflate stream.
@@ -232,13 +232,7 @@ def _read_header(stream: IO[bytes], info: zipfile.ZipInfo, name: str, where: str
 
 def _check_against(state: dict[str, np.ndarray], entries: dict[str, _Entry], where: str) -> None:
     """The names and shapes of the file's entries must be those of the module's state_dict."""
-    missing = [name for name in state if name not in entries]
-    if missing:
-        raise KeyError(f"{where}: missing entries {missing}")
-    unexpected = [name for name in entries if name not in state]
-    if unexpected:
-        raise KeyError(f"{where}: unexpected entries {unexpected} (the module has "
-                       f"{list(state)})")
+    check_entry_names(state, entries, where)
     for name, array in state.items():
         if entries[name].shape != array.shape:
             raise ValueError(f"{where}: entry {name!r} has shape {entries[name].shape}, but the "
