@@ -17,7 +17,7 @@ from autograd.engine import grad
 from autograd.explain import explain_backward
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.ops import Op
-from autograd.value import Value, is_grad_enabled, no_grad, scope
+from autograd.value import Value, enable_grad, is_grad_enabled, no_grad, scope
 
 globals().update(FUNCTIONS)  # ag.exp, ag.sum, ag.mse_loss, ...: see autograd.api
 
@@ -28,6 +28,7 @@ __all__ = [
     "Value",
     "check_op",
     "draw_graph",
+    "enable_grad",
     "explain_backward",
     "grad",
     "gradcheck",

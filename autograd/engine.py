@@ -20,6 +20,7 @@ through one lock: two threads may run backward through graphs that share paramet
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 from collections.abc import Callable, Sequence
@@ -27,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.value import Value, constant
+from autograd.value import Value, constant, enable_grad
 
 # trace(node, g, passed): `passed` holds what each input received (None for a constant input)
 Trace = Callable[[Value, Any, tuple], None]
@@ -146,14 +147,14 @@ def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: boo
                                "or computed under no_grad())")
     # The pass creates no reference cycles, so the cyclic collector has nothing to find; left
     # on, it would walk the whole (large, young) graph again and again.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        with _pass_lock:
+    with _pass_lock:  # inside it: another thread's pass may have the collector off
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
             return backward_pass(roots, seeds, create_graph, store, set(wanted), trace)
-    finally:
-        if collecting:
-            gc.enable()
+        finally:
+            if collecting:
+                gc.enable()
 
 
 def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bool, store: bool,
@@ -307,7 +308,14 @@ def store_leaf_grad(leaf: Value, g: Any, upstream_ids: set[int]) -> None:
     that node keeps it as its .grad and other inputs may receive the same array.
     """
     g = own_array(g, upstream_ids)
-    leaf.grad = g if leaf.grad is None else leaf.grad + g
+    if leaf.grad is None:
+        leaf.grad = g
+    elif np.shape(leaf.grad) != np.shape(g):
+        raise ValueError(f"backward: the .grad of a leaf of shape {leaf.shape} has shape "
+                         f"{np.shape(leaf.grad)}, so this pass's gradient cannot be added to "
+                         "it; reset it first (v.grad = None, or zero_grad())")
+    else:
+        leaf.grad = leaf.grad + g
 
 
 def backward(output: Value, grad: Any = None) -> None:
@@ -345,7 +353,9 @@ def grad(outputs: Value | Sequence[Value], inputs: Value | Sequence[Value],
             seeds.append(constant(seed_gradient(output, seed)))
         else:
             seeds.append(seed_gradient(output, seed))
-    found = run_backward(outputs, seeds, create_graph, store=False, wanted=inputs)
+    # create_graph records the gradients' graph even inside no_grad(), as torch does
+    with enable_grad() if create_graph else contextlib.nullcontext():
+        found = run_backward(outputs, seeds, create_graph, store=False, wanted=inputs)
     results = []
     handed_out: set[int] = set()
     for x in inputs:

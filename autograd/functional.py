@@ -191,7 +191,10 @@ def getitem(x: Any, index: Any) -> Value:
 
 
 def softmax_axis(x: Value, axis: int) -> int | None:
-    """The axis of a softmax; a 0-d Value (one number) takes -1 or 0, as in torch."""
+    """The axis of a softmax: one integer; a 0-d Value (one number) takes -1 or 0, as in
+    torch."""
+    if axis is None or isinstance(axis, (tuple, list)):
+        raise TypeError(f"softmax takes one integer axis, got {axis!r}")
     if x.ndim == 0:
         normalize_axis(axis, 1)
         return None
@@ -385,7 +388,7 @@ def stack(values: Sequence[Any], axis: int = 0) -> Value:
 
 def where(cond: Any, a: Any, b: Any) -> Value:
     """Elementwise `a if cond else b`; cond is a boolean array (it gets no gradient)."""
-    cond = np.asarray(raw(cond))
+    cond = np.array(raw(cond))  # a copy: the caller may change theirs before backward
     if cond.dtype != np.bool_:
         cond = cond != 0
     return apply(Where, a, b, attrs=(cond,))
@@ -441,7 +444,7 @@ def class_labels(labels: Any, shape: int | tuple[int, ...], num_classes: int,
         at = i if array.ndim == 1 else tuple(int(k) for k in np.unravel_index(i, shape))
         raise ValueError(f"{function}: label {array.flat[i]} at position {at} is out of range "
                          f"for {num_classes} classes (0..{num_classes - 1})")
-    return array if array.dtype == np.intp else array.astype(np.intp)
+    return array.astype(np.intp)  # a copy: the caller may change theirs before backward
 
 
 def cross_entropy(logits: Any, labels: Any, *, reduction: str = "mean",

@@ -193,18 +193,18 @@ class Div(Op):
             lambda g, out, a, b: -g * out / b)
 
 
-def _exponent_less_one(b: Any) -> Any:
-    """b - 1 where b != 0, else 1: where b == 0, d/da = b * a**(b-1) is 0 (as in torch) even at
-    a = 0, where a**-1 would be inf and 0 * inf nan. Its own derivative in b is then 1 there,
-    but it is multiplied by b = 0 again, so every higher derivative stays 0 too."""
+def _grad_base(g: Any, out: Any, a: Any, b: Any) -> Any:
+    """g * b * a**(b-1), and 0 where b == 0, as torch gives: there a**(b-1) is inf at a = 0
+    (0 * inf would be nan), so the exponent is taken as b there (a**0 = 1) and the product
+    masked out. The mask is a constant, so every higher derivative is 0 there too, in a and
+    in b, as torch's."""
     zero = raw(b) == 0
-    if type(zero) is bool:
-        return 1.0 if zero else b - 1
-    if not zero.any():
-        return b - 1
-    if isinstance(b, Value):  # create_graph: the same, kept differentiable in b
-        return b - 1 + 2.0 * zero.astype(b.dtype)
-    return np.where(zero, 1, b - 1)
+    if not np.any(zero):
+        return g * b * power(a, b - 1)
+    keep = np.logical_not(zero)
+    if isinstance(b, Value):  # create_graph: the same, kept differentiable
+        keep = keep.astype(b.dtype)
+    return g * b * power(a, b - keep) * keep
 
 
 class Pow(Op):
@@ -213,7 +213,7 @@ class Pow(Op):
     name = "pow"
     forward = power
 
-    vjps = (lambda g, out, a, b: g * b * power(a, _exponent_less_one(b)),
+    vjps = (_grad_base,
             lambda g, out, a, b: g * out * _log_where_positive(a))
 
 

@@ -64,6 +64,25 @@ class no_grad:  # noqa: N801 - used like a function: `with no_grad():`
             _count_thread(False)
 
 
+class enable_grad:  # noqa: N801 - used like a function: `with enable_grad():`
+    """Inside this block this thread records graphs, even inside a `no_grad()`."""
+
+    __slots__ = ("previous",)
+
+    def __enter__(self) -> None:
+        state = _thread
+        self.previous = previous = state.grad_enabled
+        state.grad_enabled = True
+        if not previous and not state.scope:
+            _count_thread(False)
+
+    def __exit__(self, *exc_info: object) -> None:
+        state = _thread
+        state.grad_enabled = self.previous
+        if not self.previous and not state.scope:
+            _count_thread(True)
+
+
 def is_grad_enabled() -> bool:
     return _thread.grad_enabled
 
@@ -161,7 +180,10 @@ class Value:
     __array_priority__ = 1000.0
 
     def __init__(self, data: object, requires_grad: bool = True, name: str | None = None):
-        _fill(self, as_data(data), None, None, None, (), (), bool(requires_grad))
+        data = as_data(data)
+        if type(data) is np.ndarray:  # its own copy, as torch.tensor makes: the caller's
+            data = data.copy(order="K")  # array may change, or feed another Value
+        _fill(self, data, None, None, None, (), (), bool(requires_grad))
         if name is not None:
             self.name = name
 
@@ -261,7 +283,7 @@ class Value:
         return np.asarray(self._data)
 
     def detach(self) -> Value:
-        """A new leaf with the same data and no graph (requires_grad=False)."""
+        """A new leaf with a copy of the data and no graph (requires_grad=False)."""
         return Value(self._data, requires_grad=False, name=self._name)
 
     def __repr__(self) -> str:
@@ -491,4 +513,6 @@ def normalize_index(index: object) -> object:
     if isinstance(index, (np.ndarray, np.generic)) and index.dtype.kind not in "biu":
         raise IndexError(f"arrays used as indices must hold integers or booleans, got dtype "
                          f"{index.dtype}")
+    if isinstance(index, np.ndarray):
+        index = index.copy()  # the caller may change theirs before backward
     return index

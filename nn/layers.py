@@ -55,8 +55,8 @@ class Linear(Module):
 
     def forward(self, x: Any) -> ag.Value:
         if not isinstance(x, ag.Value):
-            if isinstance(x, (list, tuple)):  # a list that holds Values is refused: ag.stack
-                x = ag.Value(x, requires_grad=False).data
+            if not (isinstance(x, np.ndarray) and x.dtype.kind in "biuf"):
+                x = ag.Value(x, requires_grad=False).data  # refuses lists of Values: ag.stack
             x = np.asarray(x, dtype=self.weight.dtype)
         return ag.linear(x, self.weight, self.bias)
 

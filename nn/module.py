@@ -176,8 +176,10 @@ class Module:
                                  f"but the parameter has shape {parameter.shape}")
             arrays[name] = array
         for name, parameter in parameters.items():
-            if isinstance(parameter.data, np.ndarray):
-                np.copyto(parameter.data, arrays[name], casting="unsafe")
+            data = parameter.data
+            if isinstance(data, np.ndarray):
+                np.copyto(data, arrays[name], casting="unsafe")
+                parameter.data = data  # assigned: a graph built before refuses backward
             else:  # a scalar Value keeps a Python float
                 parameter.data = float(arrays[name])
 

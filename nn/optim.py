@@ -55,8 +55,10 @@ class Optimizer:
         for index, p in enumerate(self.params):
             if p.grad is None:
                 continue
-            if isinstance(p.data, np.ndarray):
-                self.update(index, p.data, np.asarray(p.grad))
+            data = p.data
+            if isinstance(data, np.ndarray):
+                self.update(index, data, np.asarray(p.grad))
+                p.data = data  # in place, but assigned: a graph built before refuses backward
             else:  # a scalar Value holds a Python float: update a 0-d copy and store it back
                 data = np.array(p.data, dtype=np.float64)
                 self.update(index, data, np.array(p.grad, dtype=np.float64))

@@ -326,3 +326,99 @@ def test_backward_of_a_join_runs_its_rule_once_for_all_inputs(join):
     finally:
         sys.setprofile(None)
     assert rule_calls == 1
+
+
+# -- found by trying to break the above ---------------------------------------------------------
+def test_an_optimizer_step_after_forward_makes_the_old_graph_refuse_backward():
+    """In place (`param -= lr * d`), but the step marks the parameter changed, as torch's
+    version counter does: backward through the old graph would mix old and new weights."""
+    layer = nn.Linear(2, 2)
+    first, second = layer(np.ones((1, 2))).sum(), layer(np.ones((1, 2))).mean()
+    first.backward()
+    nn.optim.SGD(layer.parameters(), lr=0.5).step()
+    with pytest.raises(RuntimeError, match="was assigned"):
+        second.backward()
+
+
+@pytest.mark.parametrize("reload", ["load_state_dict", "nn.load"])
+def test_loading_weights_after_forward_makes_the_old_graph_refuse_backward(reload, tmp_path):
+    layer = nn.Linear(2, 2)
+    out = layer(np.ones((1, 2))).sum()
+    if reload == "load_state_dict":
+        layer.load_state_dict(layer.state_dict())
+    else:
+        nn.save(layer, tmp_path / "w.npz")
+        nn.load(layer, tmp_path / "w.npz")
+    with pytest.raises(RuntimeError, match="was assigned"):
+        out.backward()
+
+
+def test_a_value_copies_the_array_it_is_made_from_as_torch_tensor_does():
+    source = np.ones(3)
+    a, b = Value(source), Value(source)
+    a.data -= 1
+    source[0] = 5.0
+    np.testing.assert_array_equal(b.data, [1.0, 1.0, 1.0])
+    assert not np.shares_memory(a.data, b.data)
+
+
+def test_a_detached_copy_does_not_change_when_its_source_is_updated():
+    w, z = Value(np.ones(3)), Value(np.full(3, 2.0))
+    y = (z * w.detach()).sum()
+    w.data -= 5
+    y.backward()
+    np.testing.assert_array_equal(z.grad, [1.0, 1.0, 1.0])
+
+
+def test_mixed_second_derivatives_of_a_power_at_exponent_zero_match_torch():
+    a, b = Value(2.0), Value(0.0)
+    (da,) = ag.grad(a ** b, a, create_graph=True)
+    (db,) = ag.grad(a ** b, b, create_graph=True)
+    assert (ag.grad(da, b)[0].item(), ag.grad(db, a)[0].item()) == (0.0, 0.5)
+
+
+def test_a_grad_of_another_shape_is_refused_rather_than_broadcast():
+    p = Value(np.ones(3))
+    (p * p).sum().backward()
+    p.data = np.ones((2, 3))
+    with pytest.raises(ValueError, match=r"\.grad of a leaf of shape \(2, 3\) has shape \(3,\)"):
+        (p * p).sum().backward()
+
+
+def test_an_object_array_of_values_into_a_layer_is_refused():
+    a, b = Value(1.0), Value(2.0)
+    with pytest.raises(TypeError, match="dtype object"):
+        nn.Linear(2, 1)(np.array([a, b], dtype=object))
+
+
+def test_create_graph_records_the_gradient_graph_even_inside_no_grad():
+    x = Value(2.0)
+    y = x ** 3
+    with ag.no_grad():
+        (g,) = ag.grad(y, x, create_graph=True)
+    assert g.requires_grad and ag.grad(g, x)[0].item() == 12.0
+    assert ag.is_grad_enabled()
+
+
+@pytest.mark.parametrize("use", ["index", "where", "labels"])
+def test_changing_an_index_mask_or_labels_after_forward_changes_no_gradient(use):
+    x = Value(np.arange(6.0).reshape(2, 3))
+    positions, mask, labels = np.array([0, 0]), np.array([[True, False, True]] * 2), np.array(
+        [0, 2])
+    y = {"index": lambda: x[positions].sum(), "where": lambda: ag.where(mask, x, 0.0).sum(),
+         "labels": lambda: ag.cross_entropy(x, labels)}[use]()
+    y.backward()
+    expected = x.grad.copy()
+    x.grad = None
+    y2 = {"index": lambda: x[positions].sum(), "where": lambda: ag.where(mask, x, 0.0).sum(),
+          "labels": lambda: ag.cross_entropy(x, labels)}[use]()
+    positions[:], labels[:] = 1, 1
+    mask[:] = False
+    y2.backward()
+    np.testing.assert_array_equal(x.grad, expected)
+
+
+@pytest.mark.parametrize("axis", [None, (), (0, 1)])
+def test_softmax_takes_one_integer_axis(axis):
+    with pytest.raises(TypeError, match="one integer axis"):
+        Value(np.ones((2, 3))).softmax(axis=axis)
