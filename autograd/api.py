@@ -1,10 +1,11 @@
 """The public surface of the engine in one table: every op, operator, method and function.
 
 `autograd.value` defines Value without a single op, and the op modules define the ops; this
-module binds them together once. `OPS` lists the built-in ops in the order the README's table
-shows them; the operators and methods are set on Value from the tables below, and
-`FUNCTIONS` (exported by `autograd/__init__.py`, and read by the tests) holds every
-`ag.NAME` function.
+module binds them together once. The core ops are listed here; the later groups (activations,
+losses, network functions, convolutions) list theirs in their own modules. `OPS` lists the
+built-in ops in the order the README's table shows them; the operators and methods are set on
+Value from the tables below, and `FUNCTIONS` (exported by `autograd/__init__.py`, and read by
+the tests) holds every `ag.NAME` function.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ OPS: dict[str, type[Op]] = {op.name: op for op in (
     GetItem, IndexAdd, Concat, Stack, Where, Softmax, LogSoftmax, MSELoss, CrossEntropy,
     BCEWithLogits, Linear,
 )}
-# The ops being added (see the modules named); to be merged into the tables here.
+# The other op modules each declare, beside their ops, their own OPS, ELEMENTWISE, METHODS
+# and FUNCTION_ONLY; they join the tables here, in this order (the README's table follows it).
 _GROUPS = (activations, losses, network_ops, conv_ops)
 OPS.update({op.name: op for group in _GROUPS for op in group.OPS})
 

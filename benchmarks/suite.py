@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from benchmarks import workloads
+from benchmarks import ops, workloads
 from benchmarks.baselines_external import load_torch, torch_threads
 from benchmarks.harness import Row, Settings, frozen_heap, interleave, timed_row
 from benchmarks.memory import run_memory
@@ -72,6 +72,10 @@ WORKLOADS: tuple[Timed | Measured, ...] = (
           workloads.build_deep_chain, one_thread=True),
     Measured("memory", 6, "peak RSS of 200 steps of workload 3, RSS growth over steps "
              "100..1,000, vs numpy (fresh processes)", run_memory),
+    Measured("conv2d", 7, "conv2d forward and backward, float32, vs torch (1 thread) and numpy "
+             "by hand", ops.runner(7, ops.CONV2D_ROWS)),
+    Measured("max_pool2d", 8, "max_pool2d forward and backward, float32, vs torch (1 thread) "
+             "and numpy by hand", ops.runner(8, ops.MAX_POOL2D_ROWS)),
 )
 
 
@@ -84,7 +88,8 @@ def select(names: Sequence[str] | None) -> list[Timed | Measured]:
     unknown = sorted(wanted - known)
     if unknown:
         raise ValueError(f"unknown workload {', '.join(unknown)}; choose from "
-                         f"{', '.join(w.name for w in WORKLOADS)} (or their numbers 1-6)")
+                         f"{', '.join(w.name for w in WORKLOADS)} (or their numbers "
+                         f"1-{len(WORKLOADS)})")
     return [w for w in WORKLOADS if w.name in wanted or str(w.number) in wanted]
 
 
