@@ -321,24 +321,23 @@ def pad(x: Any, pad: Sequence[int], value: float = 0.0) -> Value:
 
 
 @torch_names
-def split(x: Any, split_size_or_sections: int | Sequence[int], axis: int = 0
-          ) -> tuple[Value, ...]:
-    """Cut x along axis into pieces of split_size_or_sections elements (the last piece may be
-    shorter), or of the sizes in a list, which must add up to the axis' size. Each piece is a
-    getitem node (a slice)."""
+def split(x: Any, size: int | Sequence[int], axis: int = 0) -> tuple[Value, ...]:
+    """Cut x along axis into pieces of `size` elements (the last piece may be shorter), or of
+    the sizes in a list, which must add up to the axis' size (torch's split_size_or_sections).
+    Each piece is a getitem node (a slice)."""
     x = constant(x)
     if x.ndim == 0:
         raise ValueError("split needs a Value of at least 1 dimension")
     axis = single_axis(axis, x.ndim)
     n = x.shape[axis]
-    if isinstance(split_size_or_sections, (tuple, list)):
-        sizes = [operator.index(size) for size in split_size_or_sections]
+    if isinstance(size, (tuple, list)):
+        sizes = [operator.index(section) for section in size]
         stops = list(itertools.accumulate(sizes))
         if any(size < 0 for size in sizes) or (stops[-1] if stops else 0) != n:
             raise ValueError(f"split: sections {sizes} must be sizes >= 0 that add up to {n}, "
                              f"the size of axis {axis}")
     else:
-        size = operator.index(split_size_or_sections)
+        size = operator.index(size)
         if size < 0 or (size == 0 and n > 0):
             raise ValueError(f"split: size {size} must be positive (0 only for an axis of "
                              f"size 0)")

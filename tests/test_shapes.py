@@ -165,7 +165,7 @@ def as_tuple(result):
 @pytest.mark.parametrize(("name", "extra"), [
     ("logsumexp", {"keepdim": True}), ("var", {"keepdim": True}), ("std", {"keepdim": True}),
     ("argmax", {"keepdim": True}), ("argmin", {"keepdim": True}), ("squeeze", {}),
-    ("unsqueeze", {}), ("split", {"split_size_or_sections": 1}),
+    ("unsqueeze", {}), ("split", {"size": 1}),
 ])
 def test_every_axis_argument_is_also_dim_and_every_keepdims_keepdim(name, extra):
     x = Value(np.arange(6.0).reshape(3, 2) % 4)
