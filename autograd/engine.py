@@ -184,7 +184,8 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
             node.grad = g if node.grad is None else node.grad + g
             if type(g) is np.ndarray:
                 upstream_ids.add(id(g))
-        if trace is not None or node._op.general:
+        vjps = node._op.fast_vjps
+        if vjps is None or trace is not None:
             pass_to_inputs(node, parents, g, create_graph, fit, trace)
             for parent in parents:
                 if parent.requires_grad:
@@ -195,16 +196,15 @@ def backward_pass(roots: Sequence[Value], seeds: Sequence[Any], create_graph: bo
         # `pass_to_inputs` written out for the common case (a built-in op with one vjp per
         # input, no trace): the call and its checks cost 6.5% of a scalar MLP's backward
         # (callgrind instructions)
-        op, attrs = node._op, node._attrs
+        attrs = node._attrs
         if create_graph:
             args = (node, *parents, *attrs)
-        elif attrs or len(parents) > 2:
+        elif attrs or node._more_parents:
             args = (node._data, *[p._data for p in parents], *attrs)
-        elif len(parents) == 1:
-            args = (node._data, parents[0]._data)
+        elif node._parent1 is None:
+            args = (node._data, node._parent0._data)
         else:
-            args = (node._data, parents[0]._data, parents[1]._data)
-        vjps = op.vjps
+            args = (node._data, node._parent0._data, node._parent1._data)
         i = -1
         for parent in parents:
             i += 1

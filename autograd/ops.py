@@ -56,9 +56,11 @@ class Op:
     vjps: ClassVar[Any] = ()
     vjp_all: ClassVar[Any] = None
     # Set for every subclass: whether attributes are keyword arguments (ops defined outside
-    # autograd), and whether the engine's general path must run it (those, and vjp_all ops).
+    # autograd), and `fast_vjps`, the one attribute the engine's fast path reads: `vjps`, or
+    # None for an op that needs the general path (those, and vjp_all ops). One class
+    # attribute look-up per node instead of two: each costs ~0.1 µs in Python 3.11.
     keyword_attrs: ClassVar[bool] = False
-    general: ClassVar[bool] = False
+    fast_vjps: ClassVar[Any] = None
 
     def __init_subclass__(cls) -> None:
         if not isinstance(cls.name, str) or not cls.name:
@@ -73,7 +75,8 @@ class Op:
             raise TypeError(f"op {cls.name!r}: vjps must be a tuple of functions, one per "
                             "input")
         cls.keyword_attrs = not is_builtin(cls)
-        cls.general = cls.keyword_attrs or cls.vjp_all is not None
+        general = cls.keyword_attrs or cls.vjp_all is not None
+        cls.fast_vjps = None if general else tuple(cls.vjps)
         REGISTRY[cls.name] = cls  # a user op defined again (a re-run notebook cell) replaces
 
     @classmethod
