@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from autograd.value import Value, apply, raw
+from autograd.value import Value, apply, as_values, raw, record
 
 REGISTRY: dict[str, type[Op]] = {}  # every op by name, built-in and user-defined
 
@@ -91,7 +91,10 @@ class Op:
         if cls.vjp_all is None and len(cls.vjps) != len(inputs):
             raise TypeError(f"op {cls.name!r} has {len(cls.vjps)} vjps but was applied to "
                             f"{len(inputs)} inputs")
-        return apply(cls, *inputs, attrs=(attrs,) if attrs else ())
+        parents = as_values(*inputs)
+        data = cls.forward(*[p._data for p in parents], **attrs)
+        return record(cls, data, parents, (attrs,) if attrs else ())  # the engine's general
+        # path gives the vjps the attributes back as keywords
 
     @classmethod
     def on(cls, *inputs: Any, attrs: tuple = ()) -> Any:

@@ -412,14 +412,18 @@ def apply(op: Any, *inputs: object, attrs: tuple = ()) -> Value:
             requires_grad = any(p.requires_grad for p in parents)
             break
         requires_grad = requires_grad or x.requires_grad
-    data = [p._data for p in parents]
-    if op.keyword_attrs:  # an op defined outside autograd (see autograd.ops.Op)
-        data = op.forward(*data, **(attrs[0] if attrs else {}))
-    else:
-        data = op.forward(*data, *attrs)
+    data = op.forward(*[p._data for p in parents], *attrs)
     if len(parents) == 1:
         return _result(data, op, parents[0], None, (), attrs, requires_grad)
     return _result(data, op, parents[0], parents[1], tuple(parents[2:]), attrs, requires_grad)
+
+
+def record(op: Any, data: Data, parents: list[Value], attrs: tuple) -> Value:
+    """The Value for `data`, which `op` computed from `parents` (see `_result`)."""
+    requires_grad = any(p.requires_grad for p in parents)
+    more = tuple(parents[2:])
+    return _result(data, op, parents[0], parents[1] if len(parents) > 1 else None, more, attrs,
+                   requires_grad)
 
 
 def _result(data: Data, op: Any, first: Value, second: Value | None, more: tuple,
