@@ -17,7 +17,14 @@ from autograd.engine import grad
 from autograd.explain import explain_backward
 from autograd.gradcheck import GradcheckError, gradcheck
 from autograd.ops import Op
-from autograd.value import Value, enable_grad, is_grad_enabled, no_grad, scope
+from autograd.value import (
+    Value,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    scope,
+    set_grad_enabled,
+)
 
 globals().update(FUNCTIONS)  # ag.exp, ag.sum, ag.mse_loss, ...: see autograd.api
 
@@ -35,5 +42,6 @@ __all__ = [
     "is_grad_enabled",
     "no_grad",
     "scope",
+    "set_grad_enabled",
     *FUNCTIONS,
 ]

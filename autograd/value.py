@@ -50,42 +50,44 @@ def _count_thread(entering: bool) -> None:
         _customised = bool(_customised_threads)
 
 
-class no_grad:  # noqa: N801 - used like a function: `with no_grad():`
+class set_grad_enabled:  # noqa: N801 - used like a function: `with set_grad_enabled(False):`
+    """Inside this block this thread records graphs (mode=True) or records none (False)."""
+
+    __slots__ = ("mode", "previous")
+
+    def __init__(self, mode: bool) -> None:
+        self.mode = bool(mode)
+
+    def __enter__(self) -> None:
+        state = _thread
+        self.previous = previous = state.grad_enabled
+        state.grad_enabled = self.mode
+        if previous != self.mode and not state.scope:
+            _count_thread(entering=previous)  # from recording to not, or back
+
+    def __exit__(self, *exc_info: object) -> None:
+        state = _thread
+        state.grad_enabled = self.previous
+        if self.previous != self.mode and not state.scope:
+            _count_thread(entering=self.mode)
+
+
+class no_grad(set_grad_enabled):  # noqa: N801 - used like a function: `with no_grad():`
     """Inside this block this thread's ops record no graph; results have requires_grad=False."""
 
-    __slots__ = ("previous",)
+    __slots__ = ()
 
-    def __enter__(self) -> None:
-        state = _thread
-        self.previous = previous = state.grad_enabled
-        state.grad_enabled = False
-        if previous and not state.scope:
-            _count_thread(True)
-
-    def __exit__(self, *exc_info: object) -> None:
-        state = _thread
-        state.grad_enabled = self.previous
-        if self.previous and not state.scope:
-            _count_thread(False)
+    def __init__(self) -> None:
+        super().__init__(False)
 
 
-class enable_grad:  # noqa: N801 - used like a function: `with enable_grad():`
+class enable_grad(set_grad_enabled):  # noqa: N801 - used like a function: `with enable_grad():`
     """Inside this block this thread records graphs, even inside a `no_grad()`."""
 
-    __slots__ = ("previous",)
+    __slots__ = ()
 
-    def __enter__(self) -> None:
-        state = _thread
-        self.previous = previous = state.grad_enabled
-        state.grad_enabled = True
-        if not previous and not state.scope:
-            _count_thread(False)
-
-    def __exit__(self, *exc_info: object) -> None:
-        state = _thread
-        state.grad_enabled = self.previous
-        if not self.previous and not state.scope:
-            _count_thread(True)
+    def __init__(self) -> None:
+        super().__init__(True)
 
 
 def is_grad_enabled() -> bool:
