@@ -27,6 +27,7 @@ import contextlib
 import errno
 import math
 import os
+import stat
 import zipfile
 import zlib
 from typing import IO, NamedTuple
@@ -57,6 +58,8 @@ def save(module: Module, path: str | os.PathLike) -> None:
     fd, temporary = _open_new_file(folder, base)
     try:
         with os.fdopen(fd, "wb") as file:
+            with contextlib.suppress(FileNotFoundError):  # a checkpoint saved over keeps its
+                os.chmod(file.fileno(), stat.S_IMODE(os.stat(target).st_mode))  # permissions
             _write_archive(file, state)
             file.flush()
             os.fsync(file.fileno())

@@ -413,3 +413,12 @@ def test_pickled_content_is_refused_and_never_unpickled(tmp_path, packing):
         np.savez(path, **state)
     assert_refused(path, ValueError, "pickle")
     assert not marker.exists()
+
+
+def test_saving_over_a_checkpoint_keeps_its_permissions(tmp_path):
+    path = tmp_path / "private.npz"
+    model = nn.Linear(2, 2)
+    nn.save(model, path)
+    path.chmod(0o600)
+    nn.save(model, path)
+    assert path.stat().st_mode & 0o777 == 0o600
