@@ -187,9 +187,9 @@ class Value:
     __array_priority__ = 1000.0
 
     def __init__(self, data: object, requires_grad: bool = True, name: str | None = None):
-        data = as_data(data)
-        if type(data) is np.ndarray:  # its own copy, as torch.tensor makes: the caller's
-            data = data.copy(order="K")  # array may change, or feed another Value
+        given, data = data, as_data(data)
+        if data is given and type(data) is np.ndarray:  # the caller's own array: copy it, as
+            data = data.copy(order="K")  # torch.tensor does (it may change, or feed another)
         _fill(self, data, None, None, None, (), (), bool(requires_grad))
         if name is not None:
             self.name = name
