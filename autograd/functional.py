@@ -408,13 +408,26 @@ def linear(x: Any, weight: Any, bias: Any = None) -> Value:
 
 
 # -- losses ----------------------------------------------------------------------------------
+def same_shapes(function: str, pred: Any, target: Any,
+                names: tuple[str, str] = ("pred", "target")) -> list[Value]:
+    """pred and target as Values of one shape, or a ValueError naming both shapes."""
+    pred, target = as_values(pred, target)
+    if pred.shape != target.shape:
+        raise ValueError(f"{function}: {names[0]} has shape {pred.shape} but {names[1]} has "
+                         f"shape {target.shape}; they must be equal (reshape one of them)")
+    return [pred, target]
+
+
+def in_unit_interval(x: Value) -> bool:
+    """Every element in [0, 1] (a nan is not)."""
+    data = np.asarray(x.data)
+    return not data.size or bool(data.min() >= 0 and data.max() <= 1)
+
+
 def mse_loss(pred: Any, target: Any, reduction: str = "mean") -> Value:
     """Mean squared error, L = 1/N sum((pred - target)**2). The shapes must be equal:
     (N,) against (N, 1) would broadcast to N x N and give a silently wrong loss."""
-    pred, target = as_values(pred, target)
-    if pred.shape != target.shape:
-        raise ValueError(f"mse_loss: pred has shape {pred.shape} but target has shape "
-                         f"{target.shape}; they must be equal (reshape one of them)")
+    pred, target = same_shapes("mse_loss", pred, target)
     check_reduction("mse_loss", reduction)
     return apply(MSELoss, pred, target, attrs=(reduction,))
 
@@ -470,13 +483,10 @@ def binary_cross_entropy_with_logits(logits: Any, targets: Any, *, reduction: st
     logits x. The optional pos_weight w (an array that broadcasts to t, such as one per
     class, as in torch) weighs the positive term: -(w t log sigmoid(x) + (1 - t) log(1 -
     sigmoid(x)))."""
-    logits, targets = as_values(logits, targets)
-    if logits.shape != targets.shape:
-        raise ValueError(f"binary_cross_entropy_with_logits: logits have shape {logits.shape} "
-                         f"but targets have shape {targets.shape}; they must be equal")
+    logits, targets = same_shapes("binary_cross_entropy_with_logits", logits, targets,
+                                  ("logits", "targets"))
     check_reduction("binary_cross_entropy_with_logits", reduction)
-    t = np.asarray(targets.data)
-    if t.size and (not np.all(np.isfinite(t)) or t.min() < 0 or t.max() > 1):
+    if not in_unit_interval(targets):
         raise ValueError("binary_cross_entropy_with_logits: targets must lie in [0, 1]")
     if pos_weight is not None:
         if isinstance(pos_weight, Value) and pos_weight.requires_grad:

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from autograd.functional import class_labels
+from autograd.functional import class_labels, in_unit_interval, same_shapes
 from autograd.fused_ops import (
     along_classes,
     check_reduction,
@@ -29,7 +29,7 @@ from autograd.fused_ops import (
     reduce_loss,
 )
 from autograd.ops import Log, Op, sign
-from autograd.value import Value, apply, as_values, constant, raw
+from autograd.value import Value, apply, constant, raw
 
 LOG_FLOOR = -100.0  # binary_cross_entropy's logs are clamped here, as torch does
 GRAD_EPS = 1e-12  # ... and its gradient divides by max(p (1 - p), GRAD_EPS), as torch's does
@@ -172,22 +172,6 @@ class BCELoss(Op):
 
 
 # -- the functions: check the arguments, record the op ---------------------------------------
-def same_shapes(function: str, pred: Any, target: Any,
-                names: tuple[str, str] = ("pred", "target")) -> list[Value]:
-    """pred and target as Values of one shape, or a ValueError naming both shapes."""
-    pred, target = as_values(pred, target)
-    if pred.shape != target.shape:
-        raise ValueError(f"{function}: {names[0]} has shape {pred.shape} but {names[1]} has "
-                         f"shape {target.shape}; they must be equal (reshape one of them)")
-    return [pred, target]
-
-
-def in_unit_interval(x: Value) -> bool:
-    """Every element in [0, 1] (a nan is not)."""
-    data = np.asarray(x.data)
-    return not data.size or bool(data.min() >= 0 and data.max() <= 1)
-
-
 def l1_loss(pred: Any, target: Any, *, reduction: str = "mean") -> Value:
     """Mean absolute error, L = 1/N sum |pred - target|; pred and target of one shape."""
     pred, target = same_shapes("l1_loss", pred, target)

@@ -120,10 +120,6 @@ class scope:  # noqa: N801 - used like a function: `with scope("layer 1"):`
             _count_thread(False)
 
 
-def current_scope() -> tuple[str, ...]:
-    return _thread.scope
-
-
 # -- data -------------------------------------------------------------------------------------
 def holds_a_value(x: object) -> bool:
     """True for a (nested) list or tuple with a Value inside: numpy would read each Value
