@@ -16,7 +16,7 @@ remembers which module made it; drawings group the graph into one cluster per mo
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -48,7 +48,9 @@ class Module:
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
         object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_name", None)  # attribute name or index in the parent
         object.__setattr__(self, "_label", None)  # cached scope label (see `scope_label`)
         object.__setattr__(self, "training", True)
@@ -59,6 +61,13 @@ class Module:
         if parameters is None:
             raise AttributeError(f"{type(self).__name__}.__init__ must call super().__init__() "
                                  f"before setting attributes (setting {name!r})")
+        if name in self._buffers:
+            if value is not None and not isinstance(value, np.ndarray):
+                raise TypeError(f"buffer {name!r} must be a numpy array or None, got "
+                                f"{type(value).__name__}")
+            self._buffers[name] = value
+            object.__setattr__(self, name, value)
+            return
         parameters.pop(name, None)
         self._modules.pop(name, None)
         if isinstance(value, Parameter):
@@ -72,8 +81,21 @@ class Module:
 
     def __delattr__(self, name: str) -> None:
         self._parameters.pop(name, None)
+        self._buffers.pop(name, None)
         self._modules.pop(name, None)
         object.__delattr__(self, name)
+
+    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+        """Register `array` as state that is saved but not trained (BatchNorm's running
+        statistics): it is in `state_dict()`, not in `parameters()`, and `load_state_dict`
+        copies into it in place. Later assignments to `self.<name>` replace the buffer."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"a buffer name must be an identifier, got {name!r}")
+        if name in self._parameters or name in self._modules:
+            raise KeyError(f"{name!r} is already a parameter or sub-module of "
+                           f"{type(self).__name__}")
+        self._buffers[name] = None
+        setattr(self, name, array)
 
     def _set_name(self, name: str) -> None:
         object.__setattr__(self, "_name", name)
@@ -85,7 +107,21 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         with ag.scope(self._label or self.scope_label()):
-            return self.forward(*args, **kwargs)
+            output = self.forward(*args, **kwargs)
+        if self._forward_hooks:
+            for hook in list(self._forward_hooks.values()):
+                result = hook(self, args, output)
+                if result is not None:
+                    output = result
+        return output
+
+    def register_forward_hook(self, hook: Callable[[Module, tuple, Any], Any]) -> HookHandle:
+        """Call `hook(module, args, output)` after every forward of this module, as in
+        PyTorch; a hook that returns something other than None replaces the output.
+        Returns a handle whose `.remove()` unregisters the hook."""
+        handle = HookHandle(self._forward_hooks)
+        self._forward_hooks[handle.key] = hook
+        return handle
 
     def describe(self) -> str:
         """A short description, e.g. "Linear(3→16)": used in labels, drawings and repr."""
@@ -122,6 +158,25 @@ class Module:
                         for name, child in module._modules.items()]
             stack.extend(reversed(children))  # depth first, in registration order
 
+    def modules(self) -> Iterator[Module]:
+        """This module and every sub-module, each once, depth first."""
+        return (module for _, module in self.named_modules())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """(name, module) for the direct sub-modules, in registration order."""
+        return iter(list(self._modules.items()))
+
+    def children(self) -> Iterator[Module]:
+        return (module for _, module in self.named_children())
+
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call `fn` on every sub-module and then on this one (children first, as in
+        PyTorch), e.g. to re-initialise weights; returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def named_parameters(self) -> Iterator[tuple[str, Parameter]]:
         """(dotted name, parameter) pairs such as ("0.weight", ...); a parameter shared by
         several modules appears once, under its first name."""
@@ -135,6 +190,16 @@ class Module:
     def parameters(self) -> Iterator[Parameter]:
         """Every parameter of this module and its sub-modules, each once."""
         return (parameter for _, parameter in self.named_parameters())
+
+    def named_buffers(self) -> Iterator[tuple[str, np.ndarray]]:
+        """(dotted name, array) for every buffer of this module and its sub-modules."""
+        for prefix, module in self.named_modules():
+            for name, array in module._buffers.items():
+                if array is not None:
+                    yield (f"{prefix}.{name}" if prefix else name), array
+
+    def buffers(self) -> Iterator[np.ndarray]:
+        return (array for _, array in self.named_buffers())
 
     def zero_grad(self) -> None:
         """Reset every parameter's `.grad` to None (the next backward starts from zero)."""
@@ -153,35 +218,71 @@ class Module:
 
     # -- state ----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, np.ndarray]:
-        """A copy of every parameter's data, by dotted name (later updates don't change it)."""
-        return {name: np.array(p.data) for name, p in self.named_parameters()}
+        """A copy of every parameter's and buffer's data, by dotted name, in PyTorch's order
+        (each module's parameters, then its buffers, then its sub-modules), so the keys equal
+        those of the same architecture in torch. Later updates don't change the copy."""
+        return {name: np.array(target.data if isinstance(target, Parameter) else target)
+                for name, target in self._state_targets()}
+
+    def _state_targets(self) -> Iterator[tuple[str, Parameter | np.ndarray]]:
+        """(dotted name, Parameter or buffer array) of every state entry, in state_dict order;
+        a parameter shared by several modules appears once, under its first name."""
+        seen: set[int] = set()
+        for prefix, module in self.named_modules():
+            dot = f"{prefix}." if prefix else ""
+            for name, parameter in module._parameters.items():
+                if id(parameter) not in seen:
+                    seen.add(id(parameter))
+                    yield dot + name, parameter
+            for name, array in module._buffers.items():
+                if array is not None:
+                    yield dot + name, array
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
-        """Copy `state` (dotted name -> array) into the parameters, all or nothing.
+        """Copy `state` (dotted name -> array) into the parameters and buffers, all or nothing.
 
         Every key and shape is checked before anything is written: a missing, unexpected,
         non-numeric or mis-shaped entry raises KeyError/ValueError naming it, and leaves every
-        parameter as it was. Values are cast to each parameter's dtype.
+        parameter as it was. Values are cast to each entry's dtype; buffers are written in
+        place (a batch_norm op holds on to its running statistics).
         """
-        parameters = dict(self.named_parameters())
-        check_entry_names(parameters, state, "load_state_dict")
+        targets = dict(self._state_targets())
+        check_entry_names(targets, state, "load_state_dict")
         arrays = {}
-        for name, parameter in parameters.items():
+        for name, target in targets.items():
             array = np.asarray(state[name])
             if array.dtype.kind not in "fiu":
                 raise ValueError(f"load_state_dict: entry {name!r} has dtype {array.dtype}; "
                                  f"expected numbers")
-            if array.shape != parameter.shape:
+            if array.shape != target.shape:
+                kind = "parameter" if isinstance(target, Parameter) else "buffer"
                 raise ValueError(f"load_state_dict: entry {name!r} has shape {array.shape}, "
-                                 f"but the parameter has shape {parameter.shape}")
+                                 f"but the {kind} has shape {target.shape}")
             arrays[name] = array
-        for name, parameter in parameters.items():
-            data = parameter.data
+        for name, target in targets.items():
+            if not isinstance(target, Parameter):
+                np.copyto(target, arrays[name], casting="unsafe")
+                continue
+            data = target.data
             if isinstance(data, np.ndarray):
                 np.copyto(data, arrays[name], casting="unsafe")
-                parameter.data = data  # assigned: a graph built before refuses backward
+                target.data = data  # assigned: a graph built before refuses backward
             else:  # a scalar Value keeps a Python float
-                parameter.data = float(arrays[name])
+                target.data = float(arrays[name])
+
+
+class HookHandle:
+    """What `register_forward_hook` returns: `.remove()` unregisters the hook."""
+
+    _next_key = 0
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.hooks = hooks
+        self.key = HookHandle._next_key
+        HookHandle._next_key += 1
+
+    def remove(self) -> None:
+        self.hooks.pop(self.key, None)
 
 
 def check_entry_names(expected: Mapping[str, Any], given: Mapping[str, Any], where: str) -> None:

@@ -128,3 +128,99 @@ def test_state_dict_is_a_copy_by_dotted_name():
     assert list(state) == ["0.weight", "0.bias", "2.weight", "2.bias"]
     model[0].weight.data += 1
     assert not np.array_equal(state["0.weight"], model[0].weight.data)
+
+
+class WithStatistics(nn.Module):
+    """A parameter, a buffer and a child, in that order of registration."""
+
+    def __init__(self):
+        super().__init__()
+        self.weight = nn.Parameter(np.ones(2))
+        self.register_buffer("running", np.zeros(2))
+        self.register_buffer("count", np.array(0, dtype=np.int64))
+        self.child = nn.Linear(2, 1)
+
+    def forward(self, x):
+        self.running += 1.0  # in place, as batch_norm updates its running statistics
+        return self.child(x * self.weight)
+
+
+def test_buffers_are_in_the_state_dict_but_not_in_the_parameters():
+    model = WithStatistics()
+    assert [name for name, _ in model.named_parameters()] == ["weight", "child.weight",
+                                                              "child.bias"]
+    assert [name for name, _ in model.named_buffers()] == ["running", "count"]
+    # torch's order: each module's parameters, then its buffers, then its children
+    assert list(model.state_dict()) == ["weight", "running", "count", "child.weight",
+                                        "child.bias"]
+    assert model.state_dict()["count"].dtype == np.int64
+
+
+def test_the_state_dict_copies_buffers():
+    model = WithStatistics()
+    state = model.state_dict()
+    model(np.ones((1, 2)))
+    np.testing.assert_array_equal(state["running"], [0.0, 0.0])
+    np.testing.assert_array_equal(model.state_dict()["running"], [1.0, 1.0])
+
+
+def test_load_state_dict_writes_buffers_in_place_with_their_dtype():
+    model = WithStatistics()
+    running = model.running
+    state = model.state_dict()
+    state["running"] = np.array([3.0, 4.0])
+    state["count"] = np.array(7.0)
+    model.load_state_dict(state)
+    assert model.running is running
+    np.testing.assert_array_equal(running, [3.0, 4.0])
+    assert model.count.dtype == np.int64 and model.count == 7
+
+
+def test_a_misshaped_buffer_is_refused_by_name():
+    model = WithStatistics()
+    state = model.state_dict()
+    state["running"] = np.zeros(3)
+    with pytest.raises(ValueError, match=r"'running' has shape \(3,\), but the buffer"):
+        model.load_state_dict(state)
+
+
+def test_assigning_a_buffer_attribute_replaces_the_buffer():
+    model = WithStatistics()
+    model.running = np.full(2, 5.0)
+    np.testing.assert_array_equal(model.state_dict()["running"], [5.0, 5.0])
+    with pytest.raises(TypeError, match="buffer 'running' must be a numpy array"):
+        model.running = [1.0, 2.0]
+
+
+def test_a_buffer_name_taken_by_a_parameter_is_refused():
+    model = WithStatistics()
+    with pytest.raises(KeyError, match="'weight' is already a parameter"):
+        model.register_buffer("weight", np.zeros(2))
+
+
+def test_a_forward_hook_sees_each_call_and_can_be_removed():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU())
+    seen = []
+    handle = model[0].register_forward_hook(
+        lambda module, args, output: seen.append((module, args[0].shape, output.shape)))
+    model(np.ones((4, 2)))
+    assert seen == [(model[0], (4, 2), (4, 3))]
+    handle.remove()
+    model(np.ones((4, 2)))
+    assert len(seen) == 1
+
+
+def test_a_forward_hook_that_returns_a_value_replaces_the_output():
+    layer = nn.ReLU()
+    layer.register_forward_hook(lambda module, args, output: output * 2)
+    np.testing.assert_array_equal(layer(np.array([-1.0, 3.0])).numpy(), [0.0, 6.0])
+
+
+def test_children_modules_and_apply_visit_in_torch_order():
+    model = nn.Sequential(nn.Linear(2, 3), nn.Sequential(nn.ReLU(), nn.Linear(3, 1)))
+    assert [name for name, _ in model.named_children()] == ["0", "1"]
+    assert list(model.children()) == [model[0], model[1]]
+    assert list(model.modules()) == [model, model[0], model[1], model[1][0], model[1][1]]
+    visited = []
+    assert model.apply(visited.append) is model
+    assert visited == [model[0], model[1][0], model[1][1], model[1], model]

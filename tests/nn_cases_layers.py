@@ -1,0 +1,1 @@
+"""nn-table cases: layers (see nn_table.py)."""

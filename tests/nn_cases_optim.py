@@ -1,0 +1,1 @@
+"""nn-table cases: optim (see nn_table.py)."""

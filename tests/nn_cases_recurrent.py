@@ -1,0 +1,1 @@
+"""nn-table cases: recurrent (see nn_table.py)."""

@@ -1,0 +1,1 @@
+"""nn-table cases: training (see nn_table.py)."""
