@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograd import activations, conv_ops, losses, network_ops
+from autograd import activations, conv_ops, losses, network_ops, recurrent_ops
 from autograd import functional as F  # noqa: N812
 from autograd.fused_ops import (
     BCEWithLogits,
@@ -70,7 +70,7 @@ OPS: dict[str, type[Op]] = {op.name: op for op in (
 )}
 # The other op modules each declare, beside their ops, their own OPS, ELEMENTWISE, METHODS
 # and FUNCTION_ONLY; they join the tables here, in this order (the README's table follows it).
-_GROUPS = (activations, losses, network_ops, conv_ops)
+_GROUPS = (activations, losses, network_ops, conv_ops, recurrent_ops)
 OPS.update({op.name: op for group in _GROUPS for op in group.OPS})
 
 # `a + b`, and `b + a` with a constant b on the left (Python then calls a.__radd__(b)).

@@ -370,4 +370,5 @@ import op_cases_activations  # noqa: E402, F401
 import op_cases_conv  # noqa: E402, F401
 import op_cases_losses  # noqa: E402, F401
 import op_cases_network  # noqa: E402, F401
+import op_cases_recurrent  # noqa: E402, F401
 import op_cases_shapes  # noqa: E402, F401
