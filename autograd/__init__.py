@@ -10,6 +10,7 @@ The layers: `value` (Value, recording, grad mode), the op modules (`ops`, `shape
 `ag.NAME` functions exported here.
 """
 
+from autograd.anomaly import AnomalyError, detect_anomaly
 from autograd.api import FUNCTIONS, OPS
 from autograd.check_op import check_op
 from autograd.drawing import draw_graph
@@ -28,12 +29,24 @@ from autograd.value import (
 
 globals().update(FUNCTIONS)  # ag.exp, ag.sum, ag.mse_loss, ...: see autograd.api
 
+
+def __getattr__(name: str) -> object:
+    """`ag.step_through` loads the stepper (its page, layout and JSON: ~8 ms of imports) on
+    first use, as `draw_graph` loads graphviz: most programs never step through a graph."""
+    if name == "step_through":
+        from autograd.stepper import step_through
+
+        return step_through
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
 __all__ = [
     "OPS",
+    "AnomalyError",
     "GradcheckError",
     "Op",
     "Value",
     "check_op",
+    "detect_anomaly",
     "draw_graph",
     "enable_grad",
     "explain_backward",
@@ -43,5 +56,6 @@ __all__ = [
     "no_grad",
     "scope",
     "set_grad_enabled",
+    "step_through",
     *FUNCTIONS,
 ]

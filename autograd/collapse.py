@@ -4,7 +4,8 @@ Past a few hundred boxes a drawing is unreadable and slow to lay out, so past `m
 boxes some Values are folded. Scopes go first (a scope is a unit the user named, such as a
 module): the innermost level first, and within a level the scopes that save the most boxes.
 If that is not enough (or there are no scopes), the boxes nearest the output stay and
-everything farther away becomes one "rest of the graph" box.
+everything farther away becomes one "rest of the graph" box. `draw_graph` and the stepper
+both plan their drawings here, from the same `topological_order`.
 """
 
 from __future__ import annotations
@@ -59,6 +60,23 @@ class Plan:
             if scope[:depth] in self.folded_scopes:
                 return scope[:depth - 1]
         return scope
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every Value behind `root`, each after its inputs (inputs in argument order), iteratively:
+    graphs can be far deeper than Python's recursion limit."""
+    order: list[Value] = []
+    seen: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        value, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(value)
+        elif value not in seen:
+            seen.add(value)
+            stack.append((value, True))
+            stack.extend((p, False) for p in reversed(value.parents) if p not in seen)
+    return order
 
 
 def plan_drawing(values: list[Value], root: Value, max_nodes: int | None) -> Plan:

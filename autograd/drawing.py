@@ -1,6 +1,6 @@
 """`draw_graph`: the graph behind a Value as a Graphviz drawing.
 
-Each Value is a box (its name, data and, after a backward, its grad) and each op an oval
+Each Value is a box (its label, data and, after a backward, its grad) and each op an oval
 between its inputs and its output. Leaves that require grad, constants, intermediate results
 and the output each have their own look. Values made inside `with ag.scope(label):` are drawn
 inside a frame labelled `label` (nested scopes, nested frames), and so are the parameters used
@@ -15,8 +15,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING
 
-from autograd.collapse import REST, Group, Plan, Scope, plan_drawing
-from autograd.formatting import describe_parts
+from autograd.collapse import REST, Group, Plan, Scope, plan_drawing, topological_order
+from autograd.formatting import describe_parts, value_labels
 from autograd.value import Value
 
 if TYPE_CHECKING:
@@ -51,6 +51,8 @@ def draw_graph(root: Value, *, show_data: bool = True, show_grad: bool = True,
     """Draw the graph behind `root` (a `graphviz.Digraph`: it shows itself in Jupyter;
     `.render(outfile="g.svg")` or `.pipe(format="svg")` need Graphviz's `dot` program).
 
+    Each box is labelled as in `explain_backward` and the stepper: its name, else `out`,
+    `const` or v1, v2, ... (see `autograd.formatting.value_labels`).
     - show_data / show_grad: print each Value's data / its `.grad` (when it has one).
       Scalars are printed to 4 significant digits, tensors as shape, dtype, min/mean/max.
     - rankdir: "LR" draws inputs on the left and the output on the right ("TB": top-down).
@@ -66,7 +68,8 @@ def draw_graph(root: Value, *, show_data: bool = True, show_grad: bool = True,
         raise ValueError(f"max_nodes must be at least 2 (or None for no limit), got {max_nodes}")
     import graphviz  # here, not at the top: see the module docstring
 
-    plan = plan_drawing(topological_order(root), root, max_nodes)
+    values = topological_order(root)
+    plan = plan_drawing(values, root, max_nodes)
     dot = graphviz.Digraph(
         # newrank: dot ranks all nodes at once instead of cluster by cluster, which lays a
         # graph of many scopes out ~20x faster (2 s instead of 60 s for 2,000 Values)
@@ -74,28 +77,11 @@ def draw_graph(root: Value, *, show_data: bool = True, show_grad: bool = True,
                     "nodesep": "0.25", "ranksep": "0.35"},
         node_attr={"fontname": FONT, "fontsize": "13"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"})
-    boxes = add_boxes(dot, plan, root, show_data, show_grad)
+    boxes = add_boxes(dot, plan, root, value_labels(values, root), show_data, show_grad)
     add_edges(dot, plan, boxes)
     if plan.group_of:
         dot.attr(label=html_label(caption(plan, max_nodes)), labelloc="t", fontsize="14")
     return dot
-
-
-def topological_order(root: Value) -> list[Value]:
-    """Every Value behind `root`, each after its inputs (inputs in argument order), iteratively:
-    graphs can be far deeper than Python's recursion limit."""
-    order: list[Value] = []
-    seen: set[Value] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
-    while stack:
-        value, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(value)
-        elif value not in seen:
-            seen.add(value)
-            stack.append((value, True))
-            stack.extend((p, False) for p in reversed(value.parents) if p not in seen)
-    return order
 
 
 def kind_of(value: Value, root: Value) -> str:
@@ -107,8 +93,8 @@ def kind_of(value: Value, root: Value) -> str:
 
 
 # -- nodes -----------------------------------------------------------------------------------
-def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, show_data: bool,
-              show_grad: bool) -> dict[Value, str]:
+def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, labels: dict[Value, str],
+              show_data: bool, show_grad: bool) -> dict[Value, str]:
     """Add a box per shown Value (and an oval per op), a box per folded group, each inside the
     frames of its scope. Returns the id of the box that shows each Value."""
     clusters: dict[Scope, graphviz.Digraph] = {(): dot}
@@ -125,7 +111,7 @@ def add_boxes(dot: graphviz.Digraph, plan: Plan, root: Value, show_data: bool,
             continue
         boxes[value] = f"v{i}"
         frame = cluster_for(plan.visible_scope(plan.scope_of[value]), clusters)
-        frame.node(f"v{i}", value_label(value, show_data, show_grad),
+        frame.node(f"v{i}", value_label(value, labels[value], show_data, show_grad),
                    _attributes=LOOKS[kind_of(value, root)])
         if value.parents:
             frame.node(f"op{i}", html_label([shown_name(value.op)]), _attributes=LOOKS["op"])
@@ -171,18 +157,14 @@ def add_edges(dot: graphviz.Digraph, plan: Plan, boxes: dict[Value, str]) -> Non
 
 
 # -- labels ----------------------------------------------------------------------------------
-def value_label(value: Value, show_data: bool, show_grad: bool) -> str:
-    """A small table: the name in bold, then `data` and `grad` rows."""
-    rows = []
-    name = shown_name(value.name)
-    if name:
-        rows.append(f'<TR><TD COLSPAN="2"><B>{label_text(name)}</B></TD></TR>')
+def value_label(value: Value, label: str, show_data: bool, show_grad: bool) -> str:
+    """A small table: the label (see `autograd.formatting.value_labels`) in bold, then `data`
+    and `grad` rows."""
+    rows = [f'<TR><TD COLSPAN="2"><B>{label_text(shown_name(label))}</B></TD></TR>']
     if show_data:
         rows.append(field_row("data", value.data, color=None))
     if show_grad and value.grad is not None:
         rows.append(field_row("grad", value.grad, color=GRAD_COLOR))
-    if not rows:
-        return ""
     return ('<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">'
             + "".join(rows) + "</TABLE>>")
 

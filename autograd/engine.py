@@ -32,6 +32,9 @@ from autograd.value import Value, constant, enable_grad
 
 # trace(node, g, passed): `passed` holds what each input received (None for a constant input)
 Trace = Callable[[Value, Any, tuple], None]
+# While a thread is in a detect_anomaly() block: gives the trace that checks that thread's
+# passes (None for other threads). See autograd.anomaly.
+watch_pass: Callable[[], Trace | None] | None = None
 
 _pass_lock = threading.RLock()  # re-entrant: a vjp may run a backward pass of its own
 
@@ -145,6 +148,8 @@ def run_backward(roots: Sequence[Value], seeds: Sequence[Any], create_graph: boo
         if not root.requires_grad:
             raise RuntimeError("backward through a Value that does not require grad (a constant, "
                                "or computed under no_grad())")
+    if trace is None and watch_pass is not None:
+        trace = watch_pass()
     # The pass creates no reference cycles, so the cyclic collector has nothing to find; left
     # on, it would walk the whole (large, young) graph again and again.
     with _pass_lock:  # inside it: another thread's pass may have the collector off

@@ -11,6 +11,9 @@ shaped like the input, and the gradient passed is `upstream * local`. For a tens
 would be a Jacobian matrix with output.size x input.size entries; backprop never builds it
 (the vjp multiplies the upstream gradient through it directly), so `local` is None and the
 table shows the gradient passed only.
+
+Values are labelled as in `draw_graph` and the stepper (`autograd.formatting.value_labels`),
+so each row can be found in the pictures; the stepper reads its steps from the same recorder.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from autograd.collapse import topological_order
 from autograd.engine import call_vjp, fit_to, run_backward, seed_gradient, vjp_arguments
-from autograd.formatting import describe
+from autograd.formatting import describe, value_labels
 from autograd.value import Value
 
 
@@ -80,22 +84,30 @@ def explain_backward(root: Value, grad: Any = None) -> Explanation:
     """Run the backward pass from `root` (seeded with 1, or with `grad` for a tensor root, as
     in `root.backward(grad)`) with a trace that records every chain-rule step. It stores
     nothing in any `.grad`."""
-    if not isinstance(root, Value):
-        raise TypeError(f"explain_backward needs a Value, got {type(root).__name__}")
-    if not root.requires_grad:
-        raise RuntimeError("explain_backward through a Value that does not require grad (a "
-                           "constant, or computed under no_grad()): there is nothing to explain")
-    recorder = StepRecorder(root)
-    run_backward([root], [seed_gradient(root, grad)], store=False, trace=recorder)
+    recorder = record_backward(root, grad, caller="explain_backward")
     return Explanation(root, tuple(recorder.steps), tuple(recorder.leaves))
 
 
+def record_backward(root: Value, grad: Any, caller: str) -> StepRecorder:
+    """The engine's backward pass from `root`, storing no `.grad`, with a `StepRecorder` as its
+    trace: explain_backward and the stepper (`caller`, for the errors) read their steps here."""
+    if not isinstance(root, Value):
+        raise TypeError(f"{caller} needs a Value, got {type(root).__name__}")
+    if not root.requires_grad:
+        raise RuntimeError(f"{caller} through a Value that does not require grad (a constant, "
+                           "or computed under no_grad()): there is nothing to explain")
+    recorder = StepRecorder(root)
+    run_backward([root], [seed_gradient(root, grad)], store=False, trace=recorder)
+    return recorder
+
+
 class StepRecorder:
-    """The trace `explain_backward` gives the engine: one record per node it visits."""
+    """The trace `explain_backward` gives the engine: one record per node it visits. Values
+    are labelled as in `draw_graph` and the stepper (`autograd.formatting.value_labels`)."""
 
     def __init__(self, root: Value) -> None:
-        self.labels = Labels()
-        self.labels.name_root(root)
+        self.order = topological_order(root)  # kept: the stepper draws the same Values
+        self.labels = value_labels(self.order, root)
         self.sources: dict[Value, list[int]] = {root: []}  # the steps that passed to a Value
         self.steps: list[BackwardStep] = []
         self.leaves: list[LeafGradient] = []
@@ -104,17 +116,17 @@ class StepRecorder:
         labels = self.labels
         sources = tuple(self.sources.pop(node))
         if node._op is None:
-            self.leaves.append(LeafGradient(node, labels(node), g, sources))
+            self.leaves.append(LeafGradient(node, labels[node], g, sources))
             return
         number = len(self.steps) + 1
         inputs = []
         for i, (parent, gp) in enumerate(zip(node.parents, passed, strict=True)):
             if gp is None:
-                inputs.append(InputStep(parent, labels(parent), None, None))
+                inputs.append(InputStep(parent, labels[parent], None, None))
                 continue
-            inputs.append(InputStep(parent, labels(parent), local_derivative(node, i), gp))
+            inputs.append(InputStep(parent, labels[parent], local_derivative(node, i), gp))
             self.sources.setdefault(parent, []).append(number)
-        self.steps.append(BackwardStep(number, node.op, rule_of(node), node, labels(node), g,
+        self.steps.append(BackwardStep(number, node.op, rule_of(node), node, labels[node], g,
                                        sources, tuple(inputs)))
 
 
@@ -137,31 +149,6 @@ def rule_of(node: Value) -> str:
     """The first line of the op's docstring: its forward and derivative in one line."""
     doc = node._op.__doc__ or ""
     return doc.strip().splitlines()[0] if doc.strip() else node.op
-
-
-class Labels:
-    """Names for the Values of the table: their `.name`, else `out` for the root, `const` for a
-    constant and v1, v2, ... for the others, numbered in the order the explanation meets them."""
-
-    def __init__(self) -> None:
-        self.known: dict[Value, str] = {}
-        self.unnamed = 0
-
-    def name_root(self, root: Value) -> None:
-        self.known[root] = root.name or "out"
-
-    def __call__(self, value: Value) -> str:
-        label = self.known.get(value)
-        if label is None:
-            if value.name:
-                label = value.name
-            elif not value.requires_grad:
-                label = "const"
-            else:
-                self.unnamed += 1
-                label = f"v{self.unnamed}"
-            self.known[value] = label
-        return label
 
 
 # -- the table -------------------------------------------------------------------------------

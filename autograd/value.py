@@ -30,23 +30,29 @@ class _ThreadState(threading.local):
 
 
 _thread = _ThreadState()
-# The threads now inside `no_grad()` or a `scope`, by id, and whether there is any: while
-# `_customised` is False, every thread records with an empty scope and the hot path skips the
-# thread-local look-up (a thread-local attribute costs twice a global read, and every op
-# reads two fields). The flag is a bool, not the set's truthiness, which costs a C call.
-_customised_threads: set[int] = set()
+# The threads now inside `no_grad()` or a `scope` (or a `detect_anomaly()` block), by id and
+# reason, and whether there is any: while `_customised` is False, every thread records with an
+# empty scope and the hot path skips the thread-local look-up (a thread-local attribute costs
+# twice a global read, and every op reads two fields). The flag is a bool, not the set's
+# truthiness, which costs a C call.
+_customised_threads: set[tuple[int, str]] = set()
 _customised = False
 _customised_lock = threading.Lock()
+# While a thread is in a detect_anomaly() block, autograd.anomaly's check of each recorded op.
+# It is read only on the `_customised` path, so that ordinary programs never pay for it.
+_watch: Callable[[Value], None] | None = None
 
 
-def _count_thread(entering: bool) -> None:
-    """This thread enters its first no_grad() or scope, or leaves its last."""
+def _count_thread(entering: bool, reason: str = "scope or no_grad") -> None:
+    """This thread enters its first no_grad() or scope, or leaves its last (or, for another
+    `reason`, enters or leaves what makes it record with its own state)."""
     global _customised
     with _customised_lock:
+        key = (threading.get_ident(), reason)
         if entering:
-            _customised_threads.add(threading.get_ident())
+            _customised_threads.add(key)
         else:
-            _customised_threads.discard(threading.get_ident())
+            _customised_threads.discard(key)
         _customised = bool(_customised_threads)
 
 
@@ -328,7 +334,12 @@ def _fill(out: Value, data: Data, op: Any, first: Value | None, second: Value | 
     out.requires_grad, out._op, out._attrs = requires_grad, op, attrs
     out._parent0, out._parent1, out._more_parents = first, second, more
     out._epoch = _data_writes
-    out.scope = _thread.scope if _customised else ()
+    if _customised:
+        out.scope = _thread.scope
+        if _watch is not None and op is not None:
+            _watch(out)
+    else:
+        out.scope = ()
 
 
 def inputs_of(node: Value) -> tuple[Value, ...]:
@@ -449,7 +460,12 @@ def apply_unary(op: Any, x: Value) -> Value:
         out.requires_grad, out._op, out._attrs = True, op, ()
         out._parent0, out._parent1, out._more_parents = x, None, ()
         out._epoch = _data_writes
-        out.scope = _thread.scope if _customised else ()
+        if _customised:
+            out.scope = _thread.scope
+            if _watch is not None:
+                _watch(out)
+        else:
+            out.scope = ()
         return out
     return _result(data, op, x, None, (), (), False)
 
@@ -472,7 +488,12 @@ def apply_binary(op: Any, a: object, b: object) -> Value:
         out.requires_grad, out._op, out._attrs = True, op, ()
         out._parent0, out._parent1, out._more_parents = a, b, ()
         out._epoch = _data_writes
-        out.scope = _thread.scope if _customised else ()
+        if _customised:
+            out.scope = _thread.scope
+            if _watch is not None:
+                _watch(out)
+        else:
+            out.scope = ()
         return out
     return _result(data, op, a, b, (), (), False)
 

@@ -4,8 +4,9 @@
 
 A neuron with three inputs, y = a + (b - a) * sigmoid(w . x + bias), rescales its output to
 [a, b] and is scored by the squared error against a target. The demo saves the drawing of that
-graph before and after backward (SVG and PNG), prints the chain rule step by step, and draws
-the graph that `grad(..., create_graph=True)` builds for the second derivative of tanh.
+graph before and after backward (SVG and PNG), prints the chain rule step by step, writes the
+page that steps through it (neuron-stepper.html, which needs no Graphviz), and draws the graph
+that `grad(..., create_graph=True)` builds for the second derivative of tanh.
 Without Graphviz's `dot` program it writes the DOT source (.gv) and says how to render it.
 """
 
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None) -> None:
 
     print("\nThe chain rule, step by step (explain_backward changes no .grad):\n")
     print(ag.explain_backward(loss))
+    page = ag.step_through(loss).save(args.out / "neuron-stepper.html")
+    print(f"\n  wrote {page}: the same steps over the graph; open it in a browser (← → keys)")
 
     loss.backward()
     print("\nAfter loss.backward(): " + ", ".join(f"{p.name}.grad = {p.grad:.4g}" for p in params))

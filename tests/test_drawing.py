@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from autograd.formatting import describe
 from autograd.ops import REGISTRY, Op
 from autograd.value import apply
 
@@ -142,6 +143,16 @@ def test_edges_run_from_inputs_through_the_op_to_its_output():
     source = ag.draw_graph(y).source
     assert source.count("v0 -> op1") == 2  # x is used twice
     assert "op1 -> v1" in source
+
+
+def test_unnamed_values_carry_the_labels_explain_backward_gives_them():
+    x = ag.Value(2.0)
+    y = (x * 3.0).exp()
+    source = ag.draw_graph(y).source
+    for step in ag.explain_backward(y).steps:
+        for item in step.inputs:  # v1 = 2 (x), const = 3, v2 = 6 (x * 3)
+            (box,) = [line for line in source.splitlines() if f"<B>{item.label}</B>" in line]
+            assert f">{describe(item.value.data)}<" in box
 
 
 def test_the_same_graph_gives_the_same_source_every_time():
@@ -407,6 +418,7 @@ def test_demo_without_dot_writes_the_source_and_says_how_to_render_it(tmp_path):
     assert (tmp_path / "neuron-backward.gv").exists()
     assert not (tmp_path / "neuron-backward.svg").exists()
     assert "dot -Tsvg" in stdout
+    assert "<svg" in (tmp_path / "neuron-stepper.html").read_text(encoding="utf-8")
 
 
 def test_demo_help():

@@ -162,11 +162,19 @@ def test_a_leaf_root_has_no_steps():
     assert str(explanation).startswith("x = 3 is a leaf")
 
 
-def test_unnamed_values_get_labels_in_the_order_they_are_met():
+def test_unnamed_values_are_numbered_in_forward_order_and_the_root_is_out():
     x = ag.Value(2.0)
     steps = ag.explain_backward((x * 3.0).exp()).steps
-    assert [step.label for step in steps] == ["out", "v1"]
-    assert [item.label for item in steps[1].inputs] == ["v2", "const"]
+    assert [step.label for step in steps] == ["out", "v2"]
+    assert [item.label for item in steps[1].inputs] == ["v1", "const"]
+
+
+def test_labels_do_not_depend_on_the_order_backward_takes_the_ops():
+    x = ag.Value(2.0)
+    left, right = x * 3.0, x + 1.0  # v2, v3: numbered as computed, inputs in argument order
+    steps = ag.explain_backward(left * right).steps
+    assert [step.label for step in steps] == ["out", "v3", "v2"]
+    assert [item.label for item in steps[0].inputs] == ["v2", "v3"]
 
 
 def test_a_graph_deeper_than_the_recursion_limit_is_explained():
