@@ -11,9 +11,18 @@ at every layer, and activations (and, on the way back, gradients) vanish or expl
   fan_out), a compromise between 1 / fan_in (which keeps the variance going forward) and
   1 / fan_out (which keeps the gradient's variance going backward).
 
-PyTorch's default for `nn.Linear` draws from U(-1/√fan_in, 1/√fan_in), i.e. s² = 1 / (3 fan_in):
-behind a ReLU each layer divides the variance by 6, so six layers shrink the output's standard
-deviation about 200-fold.
+For a convolution, fan_in = in_channels / groups * kh * kw (the inputs of one output pixel) and
+fan_out = out_channels * kh * kw, the counts torch uses.
+
+How the layers' defaults compare with PyTorch's:
+- `Linear` and `Conv2d`: torch draws weights AND biases from U(-1/√fan_in, 1/√fan_in), i.e.
+  s² = 1 / (3 fan_in); ours draws weights from N(0, 2 / fan_in) (He; `Linear(init="xavier")`:
+  N(0, 2 / (fan_in + fan_out))) and starts biases at 0. Behind a ReLU torch's scale divides the
+  variance by 6 per layer, so six layers shrink the output's standard deviation about 200-fold.
+- The same as torch: `Embedding` weights N(0, 1); `BatchNorm1d`/`BatchNorm2d`/`LayerNorm` weight
+  1 and bias 0, running mean 0 and running variance 1.
+- The random numbers themselves differ (numpy's generator, not torch's), so equal seeds give
+  different weights in the two; copy a state_dict to get the same ones.
 """
 
 from __future__ import annotations
@@ -57,6 +66,12 @@ def weight_std(init: str, fan_in: int, fan_out: int) -> float:
 def normal_weight(out_features: int, in_features: int, init: str,
                   dtype: np.dtype) -> np.ndarray:
     """A (out_features, in_features) weight matrix drawn from N(0, weight_std²)."""
-    std = weight_std(init, in_features, out_features)
-    weight = generator().standard_normal((out_features, in_features))
-    return (weight * std).astype(dtype)
+    return normal_kernel((out_features, in_features), init, dtype)
+
+
+def normal_kernel(shape: tuple[int, ...], init: str, dtype: np.dtype) -> np.ndarray:
+    """A weight of shape (out, in / groups, *kernel) drawn from N(0, weight_std²), with
+    fan_in = shape[1] * prod(kernel) and fan_out = shape[0] * prod(kernel), as torch counts."""
+    receptive = int(np.prod(shape[2:]))
+    std = weight_std(init, shape[1] * receptive, shape[0] * receptive)
+    return (generator().standard_normal(shape) * std).astype(dtype)

@@ -68,15 +68,20 @@ class Module:
             self._buffers[name] = value
             object.__setattr__(self, name, value)
             return
-        parameters.pop(name, None)
-        self._modules.pop(name, None)
+        # A name assigned again keeps its place (dicts keep the order of first insertion), so
+        # state_dict keys keep torch's order.
         if isinstance(value, Parameter):
+            self._modules.pop(name, None)
             parameters[name] = value
             if value.name is None:
                 value.name = name  # drawings label the node "weight", "bias", ...
         elif isinstance(value, Module):
+            parameters.pop(name, None)
             self._modules[name] = value
             value._set_name(name)
+        else:
+            parameters.pop(name, None)
+            self._modules.pop(name, None)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:

@@ -1,4 +1,5 @@
-"""Save and load a module's parameters as an `.npz` archive, never through pickle.
+"""Save and load a module's parameters, or an optimizer's state, as an `.npz` archive, never
+through pickle.
 
 An `.npz` file is a zip of `.npy` arrays, one per state-dict entry. Unpickling a file can run
 arbitrary code, so neither direction goes near pickle: `save` writes with `allow_pickle=False`,
@@ -19,6 +20,16 @@ itself is intact either way. Saving through a symlink replaces the file it point
 must describe a numeric array exactly as big as the data the zip entry holds, and the names and
 shapes must match the module's state_dict. A file whose header claims a huge array is refused
 without allocating it, and a damaged file raises ValueError naming the path and what is wrong.
+
+An optimizer or a learning-rate scheduler (anything with `state_dict()` and `load_state_dict()`)
+is saved the same way. Its nested state is flattened to one array per number, with the path in
+the name: `state/0/exp_avg`, `state/0/step`, `param_groups/0/lr`, `param_groups/0/params`. A
+number is a 0-d array (int64, float64; a bool as uint8 0 or 1), a list or tuple of numbers
+(betas, "params", base_lrs) a 1-d array, an empty dict or list a 0-length array. `load` rebuilds
+the nesting (a list where the object's own state_dict has one, int keys for numbered folders)
+and hands it to `load_state_dict`, which checks it and converts each number to its type. Such a
+file must hold its entries uncompressed, as `save` writes them: then no entry can hold more
+data than the file itself, so a crafted file cannot make `load` allocate more than its size.
 """
 
 from __future__ import annotations
@@ -30,7 +41,8 @@ import os
 import stat
 import zipfile
 import zlib
-from typing import IO, NamedTuple
+from collections.abc import Mapping
+from typing import IO, Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -44,15 +56,29 @@ _HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0,
                    (2, 0): np.lib.format.read_array_header_2_0}
 
 
+class Stateful(Protocol):
+    """An optimizer, a scheduler: anything whose state `save` and `load` can keep."""
+
+    def state_dict(self) -> Mapping[str, Any]: ...
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None: ...
+
+
 # -- save ---------------------------------------------------------------------------------------
 
-def save(module: Module, path: str | os.PathLike) -> None:
-    """Write `module.state_dict()` to `path` (the exact path given) as an .npz archive.
+def save(obj: Module | Stateful, path: str | os.PathLike) -> None:
+    """Write `obj.state_dict()` (a Module's, or an optimizer's or scheduler's, flattened) to
+    `path` (the exact path given) as an .npz archive.
 
     Atomic: whatever happens during the save, `path` afterwards holds either its old contents
-    or the complete new archive (see the module docstring).
+    or the complete new archive (see the module docstring). A state holding something other
+    than numbers, lists of numbers and numeric arrays (a str, None) raises ValueError first.
     """
-    state = module.state_dict()
+    if isinstance(obj, Module):
+        state = obj.state_dict()
+    else:
+        _check_stateful(obj, "nn.save")
+        state = flatten_state(obj.state_dict())
     target = os.path.realpath(path)
     folder, base = os.path.split(target)
     fd, temporary = _open_new_file(folder, base)
@@ -149,21 +175,43 @@ class _Entry(NamedTuple):
     fortran_order: bool
 
 
-def load(module: Module, path: str | os.PathLike) -> Module:
-    """Load the parameters saved by `save` into `module` (all or nothing) and return it.
+def load(obj: Module | Stateful, path: str | os.PathLike) -> Module | Stateful:
+    """Load the state saved by `save` into `obj` (a Module, an optimizer, a scheduler), all or
+    nothing, and return it.
 
     Raises ValueError naming the path and the reason for a file that is empty, truncated,
     damaged, not an .npz archive, or holds pickled objects (which are never unpickled), and
     KeyError/ValueError naming the entry for a missing, unexpected, non-numeric or mis-shaped
-    one; the module is then unchanged. Values are cast to each parameter's dtype.
+    one; `obj` is then unchanged. Values are cast to each parameter's dtype. An optimizer's
+    file is checked by its `load_state_dict` (groups, hyperparameters, state entries, shapes).
     """
+    if not isinstance(obj, Module):
+        _check_stateful(obj, "nn.load")
     where = repr(os.fspath(path))
     with open(path, "rb") as file, _open_archive(file, where) as archive:
         entries = _read_headers(archive, where)
-        _check_against(module.state_dict(), entries, where)
+        if isinstance(obj, Module):
+            _check_against(obj.state_dict(), entries, where)
+        else:
+            _check_stored(entries, os.fstat(file.fileno()).st_size, where)
         state = {name: _read_data(archive, name, entry, where) for name, entry in entries.items()}
-    module.load_state_dict(state)
-    return module
+    if isinstance(obj, Module):
+        obj.load_state_dict(state)
+        return obj
+    nested = unflatten_state(state, obj.state_dict(), where)
+    try:
+        obj.load_state_dict(nested)
+    except (KeyError, ValueError, TypeError) as error:
+        raise type(error)(f"{where}: {error.args[0]}") from None
+    return obj
+
+
+def _check_stateful(obj: Any, caller: str) -> None:
+    if not (callable(getattr(obj, "state_dict", None))
+            and callable(getattr(obj, "load_state_dict", None))):
+        raise TypeError(f"{caller} keeps the state of a Module, an optimizer or a scheduler "
+                        f"(an object with state_dict() and load_state_dict()), got "
+                        f"{type(obj).__name__}")
 
 
 def _open_archive(file: IO[bytes], where: str) -> zipfile.ZipFile:
@@ -257,3 +305,114 @@ def _read_data(archive: zipfile.ZipFile, name: str, entry: _Entry, where: str) -
     if entry.fortran_order:
         return array.reshape(entry.shape[::-1]).T
     return array.reshape(entry.shape)
+
+
+def _check_stored(entries: dict[str, _Entry], file_size: int, where: str) -> None:
+    """Every entry must be stored uncompressed, within the file: reading it then allocates no
+    more than the file holds (a compressed entry may expand to any size)."""
+    for name, entry in entries.items():
+        info = entry.info
+        if info.compress_type != zipfile.ZIP_STORED:
+            raise ValueError(f"{where}: entry {name!r} is compressed; nn.load reads an "
+                             f"optimizer's state only from uncompressed entries, as nn.save "
+                             f"writes them")
+        if info.compress_size != info.file_size or info.compress_size > file_size:
+            raise ValueError(f"{where}: entry {name!r} is damaged: it claims {info.file_size} "
+                             f"bytes, stored in {info.compress_size}, in a file of {file_size}")
+
+
+# -- nested state <-> named arrays -------------------------------------------------------------
+
+def flatten_state(state: Mapping[str, Any]) -> dict[str, np.ndarray]:
+    """A nested state_dict (dicts, lists of dicts, numbers, lists of numbers, arrays) as one
+    numeric array per leaf, named by its path: {"state": {0: {"step": 3}}} -> {"state/0/step":
+    array(3)}. See the module docstring for the encoding."""
+    flat: dict[str, np.ndarray] = {}
+    _flatten_into(flat, "", state)
+    return flat
+
+
+def _flatten_into(flat: dict[str, np.ndarray], name: str, value: Any) -> None:
+    if isinstance(value, Mapping):
+        items = [(_segment(key, name), item) for key, item in value.items()]
+    elif isinstance(value, (list, tuple)) and value and all(
+            isinstance(item, (Mapping, list, tuple)) for item in value):
+        items = [(str(index), item) for index, item in enumerate(value)]
+    else:
+        flat[name] = _leaf(value, name)
+        return
+    if not items and name:
+        flat[name] = np.zeros(0, dtype=np.int64)  # an empty dict: kept, so load rebuilds it
+    for segment, item in items:
+        _flatten_into(flat, f"{name}/{segment}" if name else segment, item)
+
+
+def _segment(key: Any, name: str) -> str:
+    """A dict key as a piece of an entry name: an int as its digits, a str as it is."""
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        return str(int(key))
+    if isinstance(key, str) and key and "/" not in key and not (key.isascii() and key.isdigit()):
+        return key
+    raise ValueError(f"nn.save: the key {key!r} under {name or 'the state'!r} cannot name an "
+                     f"entry: keys must be ints, or strs that are not digits and hold no '/'")
+
+
+_NUMBER = (bool, int, float, np.bool_, np.integer, np.floating)
+
+
+def _leaf(value: Any, name: str) -> np.ndarray:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiub":
+        return value.astype(np.uint8) if value.dtype.kind == "b" else value
+    if isinstance(value, _NUMBER):
+        return _numbers([value]).reshape(())
+    if isinstance(value, (list, tuple)) and all(isinstance(item, _NUMBER) for item in value):
+        return _numbers(value)
+    raise ValueError(f"nn.save: entry {name!r} is {value!r}, which an .npz archive without "
+                     f"pickle cannot hold; it keeps numbers, lists of numbers and numeric arrays")
+
+
+def _numbers(values: list | tuple) -> np.ndarray:
+    """Bools as uint8, ints as int64, all as float64 as soon as one is a float."""
+    if values and all(isinstance(v, (bool, np.bool_)) for v in values):
+        return np.array(values, dtype=np.uint8)
+    if any(isinstance(v, (float, np.floating)) for v in values):
+        return np.array(values, dtype=np.float64)
+    return np.array(values, dtype=np.int64)
+
+
+def unflatten_state(arrays: Mapping[str, np.ndarray], template: Any, where: str) -> Any:
+    """Undo `flatten_state`: rebuild the nesting from the entry names, with a list wherever
+    `template` (the object's own state_dict) has one, and int keys for numbered folders."""
+    tree: dict[str, Any] = {}
+    for name, array in arrays.items():
+        *folders, last = name.split("/")
+        node = tree
+        for depth, folder in enumerate(folders):
+            node = node.setdefault(folder, {})
+            if not isinstance(node, dict):
+                raise ValueError(f"{where}: entry {name!r} lies inside entry "
+                                 f"{'/'.join(folders[:depth + 1])!r}, which is an array")
+        if last in node:
+            raise ValueError(f"{where}: entry {name!r} is both an array and a folder of entries")
+        node[last] = array
+    return _restore(tree, template, where, "")
+
+
+def _restore(node: Any, template: Any, where: str, path: str) -> Any:
+    if isinstance(node, np.ndarray):
+        if node.shape == (0,) and isinstance(template, (Mapping, list)):
+            return {} if isinstance(template, Mapping) else []
+        return node
+    if isinstance(template, list):
+        numbers = [str(index) for index in range(len(node))]
+        if sorted(node) != sorted(numbers):
+            raise ValueError(f"{where}: the entries under {path!r} must be numbered 0 to "
+                             f"{len(node) - 1}, found {sorted(node)}")
+        return [_restore(node[number], template[index] if index < len(template) else None,
+                         where, f"{path}/{number}") for index, number in enumerate(numbers)]
+    result: dict[Any, Any] = {}
+    for segment, child in node.items():
+        key = int(segment) if segment.isascii() and segment.isdigit() else segment
+        inner = template.get(key) if isinstance(template, Mapping) else None
+        result[key] = _restore(child, inner, where, f"{path}/{segment}" if path else segment)
+    return result

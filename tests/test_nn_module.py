@@ -224,3 +224,10 @@ def test_children_modules_and_apply_visit_in_torch_order():
     visited = []
     assert model.apply(visited.append) is model
     assert visited == [model[0], model[1][0], model[1][1], model[1], model]
+
+
+def test_a_module_assigned_again_keeps_its_place_in_the_state_dict():
+    model = TwoLayers()
+    model.hidden = nn.Linear(3, 4)  # as torch: the key order does not change
+    assert list(model.state_dict()) == ["scale", "hidden.weight", "hidden.bias", "out.weight",
+                                        "out.bias"]

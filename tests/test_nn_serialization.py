@@ -422,3 +422,203 @@ def test_saving_over_a_checkpoint_keeps_its_permissions(tmp_path):
     path.chmod(0o600)
     nn.save(model, path)
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+# -- optimizers and schedulers ------------------------------------------------------------------
+
+OPTIMIZERS = {
+    "SGD": lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True),
+    "Adam": lambda ps: nn.optim.Adam(ps, lr=0.01, amsgrad=True),
+    "AdamW": lambda ps: nn.optim.AdamW(ps, lr=0.01, betas=(0.8, 0.9)),
+    "RMSprop": lambda ps: nn.optim.RMSprop(ps, momentum=0.5, centered=True),
+}
+each_optimizer = pytest.mark.parametrize("make", OPTIMIZERS.values(), ids=OPTIMIZERS.keys())
+
+
+def groups_of(model):
+    params = list(model.parameters())
+    return [{"params": params[:-1]}, {"params": params[-1:], "lr": 0.003, "weight_decay": 0.1}]
+
+
+def training_run(model, optimizer, scheduler, steps, first_step=0):
+    x = np.random.default_rng(0).standard_normal((16, 3)).astype(model[0].weight.dtype)
+    labels = np.arange(16) % 2
+    for step in range(first_step, first_step + steps):
+        batch = slice(step % 4 * 4, step % 4 * 4 + 4)
+        optimizer.zero_grad()
+        nn.CrossEntropyLoss()(model(x[batch]), labels[batch]).backward()
+        optimizer.step()
+        scheduler.step()
+
+
+def assert_same_optimizer_state(a, b):
+    assert list(a["state"]) == list(b["state"])
+    for index, entries in a["state"].items():
+        assert list(entries) == list(b["state"][index])
+        for key, value in entries.items():
+            assert type(value) is type(b["state"][index][key]), f"{index} {key}"
+            np.testing.assert_array_equal(value, b["state"][index][key], err_msg=f"{index} {key}")
+    assert a["param_groups"] == b["param_groups"]
+    for group, other in zip(a["param_groups"], b["param_groups"], strict=True):
+        assert [type(v) for v in group.values()] == [type(v) for v in other.values()]
+
+
+@each_optimizer
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_training_resumed_from_files_equals_an_uninterrupted_run_bit_for_bit(tmp_path, make,
+                                                                           dtype):
+    def build():
+        model = nn.Sequential(nn.Linear(3, 4, dtype=dtype), nn.Tanh(), nn.Linear(4, 2,
+                                                                               dtype=dtype))
+        optimizer = make(groups_of(model))
+        return model, optimizer, nn.optim.lr_scheduler.StepLR(optimizer, 3, gamma=0.5)
+
+    nn.manual_seed(0)
+    model, optimizer, scheduler = build()
+    training_run(model, optimizer, scheduler, 10)
+    nn.manual_seed(0)
+    first = build()
+    training_run(*first, 5)
+    for obj, name in zip(first, ["model", "optimizer", "scheduler"], strict=True):
+        nn.save(obj, tmp_path / f"{name}.npz")
+    nn.manual_seed(1)  # other weights, until loaded
+    resumed = build()
+    for obj, name in zip(resumed, ["model", "optimizer", "scheduler"], strict=True):
+        assert nn.load(obj, tmp_path / f"{name}.npz") is obj
+    training_run(*resumed, 5, first_step=5)
+    for p, q in zip(model.parameters(), resumed[0].parameters(), strict=True):
+        assert np.array_equal(p.data, q.data) and q.dtype == dtype
+    assert_same_optimizer_state(optimizer.state_dict(), resumed[1].state_dict())
+    assert scheduler.state_dict() == resumed[2].state_dict()
+
+
+def trained_optimizer(make=OPTIMIZERS["Adam"], seed=0, sizes=(3, 4, 2)):
+    nn.manual_seed(seed)
+    model = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.Tanh(), nn.Linear(sizes[1], sizes[2]))
+    optimizer = make(groups_of(model))
+    training_run(model, optimizer, nn.optim.lr_scheduler.ExponentialLR(optimizer, 0.9), 3)
+    return model, optimizer
+
+
+def fresh_optimizer(make=OPTIMIZERS["Adam"], sizes=(3, 4, 2)):
+    model = nn.Sequential(nn.Linear(sizes[0], sizes[1]), nn.Tanh(), nn.Linear(sizes[1], sizes[2]))
+    return make(groups_of(model))
+
+
+@each_optimizer
+def test_an_optimizer_round_trips_with_its_types(tmp_path, make):
+    _, optimizer = trained_optimizer(make)
+    nn.save(optimizer, tmp_path / "optimizer.npz")
+    loaded = nn.load(fresh_optimizer(make), tmp_path / "optimizer.npz")
+    assert_same_optimizer_state(loaded.state_dict(), optimizer.state_dict())
+
+
+def test_each_number_is_an_entry_named_by_its_path(tmp_path):
+    _, optimizer = trained_optimizer()
+    nn.save(optimizer, tmp_path / "optimizer.npz")
+    with np.load(tmp_path / "optimizer.npz", allow_pickle=False) as archive:
+        files = archive.files
+        assert files[:4] == ["state/0/step", "state/0/exp_avg", "state/0/exp_avg_sq",
+                             "state/0/max_exp_avg_sq"]
+        assert files[-7:] == [f"param_groups/1/{key}" for key in [
+            "lr", "weight_decay", "betas", "eps", "amsgrad", "initial_lr", "params"]]
+        assert archive["state/0/step"].dtype == np.int64 and archive["state/0/step"] == 3
+        np.testing.assert_array_equal(archive["param_groups/1/betas"], [0.9, 0.999])
+        np.testing.assert_array_equal(archive["param_groups/0/params"], [0, 1, 2])
+        assert archive["param_groups/0/amsgrad"].dtype == np.uint8
+        assert archive["param_groups/1/lr"] == optimizer.param_groups[1]["lr"]
+
+
+def test_an_optimizer_that_never_stepped_round_trips_and_clears_a_loaded_state(tmp_path):
+    nn.save(fresh_optimizer(), tmp_path / "fresh.npz")
+    _, optimizer = trained_optimizer()
+    nn.load(optimizer, tmp_path / "fresh.npz")
+    assert optimizer.state_dict()["state"] == {}
+    assert optimizer.param_groups[1]["lr"] == 0.003
+
+
+def assert_optimizer_refused(path, error, message, target=None):
+    _, optimizer = trained_optimizer(seed=5) if target is None else (None, target)
+    before = optimizer.state_dict()
+    with pytest.raises(error, match=message):
+        nn.load(optimizer, path)
+    assert_same_optimizer_state(optimizer.state_dict(), before)
+
+
+def test_a_truncated_optimizer_file_is_refused_and_changes_nothing(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer()[1], path)
+    path.write_bytes(path.read_bytes()[:-300])
+    assert_optimizer_refused(path, ValueError, re.escape(repr(str(path))) + " is truncated")
+
+
+def test_an_optimizer_file_with_a_damaged_array_is_refused(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    _, optimizer = trained_optimizer()
+    nn.save(optimizer, path)
+    data = bytearray(path.read_bytes())
+    data[data.find(optimizer.state_dict()["state"][1]["exp_avg"].tobytes())] ^= 0xFF
+    path.write_bytes(data)
+    assert_optimizer_refused(path, ValueError, r"entry 'state/1/exp_avg' is damaged")
+
+
+def test_the_state_of_another_kind_of_optimizer_is_refused_naming_the_file(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer(OPTIMIZERS["SGD"])[1], path)
+    assert_optimizer_refused(path, KeyError, re.escape(repr(str(path))) + r": load_state_dict: "
+                             r"parameter group 0 lacks the hyperparameters \['betas', 'eps', "
+                             r"'amsgrad'\]; Adam has")
+
+
+def test_the_state_of_other_shapes_is_refused(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer(sizes=(3, 5, 2))[1], path)
+    assert_optimizer_refused(path, ValueError, r"the state of parameter 0: 'exp_avg' has shape "
+                                               r"\(5, 3\), but the parameter has shape \(4, 3\)")
+
+
+def test_a_module_file_is_not_an_optimizer_file_nor_the_reverse(tmp_path):
+    model, optimizer = trained_optimizer()
+    nn.save(model, tmp_path / "model.npz")
+    nn.save(optimizer, tmp_path / "optimizer.npz")
+    assert_optimizer_refused(tmp_path / "model.npz", KeyError,
+                             r"the state_dict lacks the entries \['state', 'param_groups'\]")
+    with pytest.raises(KeyError, match="missing entries"):
+        nn.load(model, tmp_path / "optimizer.npz")
+
+
+def test_an_optimizer_file_with_compressed_entries_is_refused(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer()[1], path)
+    with np.load(path) as archive:
+        np.savez_compressed(path, **{name: archive[name] for name in archive.files})
+    assert_optimizer_refused(path, ValueError, r"entry 'state/0/step' is compressed")
+
+
+def test_badly_numbered_param_groups_are_refused(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer()[1], path)
+    with np.load(path) as archive:
+        entries = {name.replace("param_groups/1/", "param_groups/2/"): archive[name]
+                   for name in archive.files}
+    np.savez(path, **entries)
+    assert_optimizer_refused(path, ValueError, r"the entries under 'param_groups' must be "
+                                               r"numbered 0 to 1, found \['0', '2'\]")
+
+
+def test_an_optimizer_state_that_an_npz_cannot_hold_is_refused_before_writing(tmp_path):
+    path = tmp_path / "optimizer.npz"
+    nn.save(trained_optimizer()[1], path)
+    saved = path.read_bytes()
+    model = nn.Linear(2, 2)
+    named = nn.optim.SGD([{"params": model.parameters(), "name": "encoder"}], lr=0.1)
+    with pytest.raises(ValueError, match=r"entry 'param_groups/0/name' is 'encoder'"):
+        nn.save(named, path)
+    assert path.read_bytes() == saved and os.listdir(tmp_path) == ["optimizer.npz"]
+
+
+def test_save_and_load_refuse_an_object_without_a_state_dict(tmp_path):
+    with pytest.raises(TypeError, match="got list"):
+        nn.save([1, 2], tmp_path / "list.npz")
+    with pytest.raises(TypeError, match="got dict"):
+        nn.load({}, tmp_path / "list.npz")
