@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,70 @@ def fit(model: nn.Module, loss_fn: nn.Module, optimizer: nn.optim.Optimizer, x: 
         history.append(record)
         bar.set_postfix({key: f"{value:.4g}" for key, value in record.items()}, refresh=False)
     return history
+
+
+def fit_loader(model: nn.Module, batch_loss: Callable[..., Any], optimizer: nn.optim.Optimizer,
+               loader: Iterable[tuple[np.ndarray, ...]], epochs: int, *, scheduler: Any = None,
+               max_grad_norm: float | None = None, description: str = "training",
+               after_epoch: Callable[[int], dict[str, float]] | None = None,
+               ) -> list[dict[str, float]]:
+    """Train for `epochs` passes over `loader` (an `nn.data.DataLoader`), with a progress bar.
+
+    Each batch: zero the gradients, `batch_loss(*batch)` (a scalar Value), backward, then with
+    `max_grad_norm` rescale the gradients to at most that total norm
+    (`nn.utils.clip_grad_norm_`), then `optimizer.step()`. After each epoch `scheduler.step()`
+    sets the next epoch's learning rate. The model is in train mode for the batches and in eval
+    mode for `after_epoch(epoch)` (epochs count from 1), which may measure e.g. a validation
+    loss. Returns one record per epoch: the mean of its batch losses, the learning rate it ran
+    with, whatever `after_epoch` returns, and with clipping the number of steps clipped.
+    """
+    history = []
+    bar = tqdm(range(epochs), desc=description, unit="epoch", leave=False)
+    for epoch in bar:
+        model.train()
+        record = {"lr": optimizer.param_groups[0]["lr"]}
+        losses, clipped = [], 0
+        for batch in loader:
+            optimizer.zero_grad()
+            loss = batch_loss(*batch)
+            loss.backward()
+            if max_grad_norm is not None:
+                norm = nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+                clipped += int(norm > max_grad_norm)
+            optimizer.step()
+            losses.append(loss.item())
+        record["train_loss"] = float(np.mean(losses))
+        if max_grad_norm is not None:
+            record["clipped"] = clipped
+        if scheduler is not None:
+            scheduler.step()
+        model.eval()
+        if after_epoch is not None:
+            record.update(after_epoch(epoch + 1))
+        history.append(record)
+        bar.set_postfix({key: f"{value:.4g}" for key, value in record.items()}, refresh=False)
+    model.eval()
+    return history
+
+
+def confusion_matrix(truth: np.ndarray, predicted: np.ndarray, num_classes: int) -> np.ndarray:
+    """counts[i, j] = how many examples of true class i were predicted as class j."""
+    counts = np.zeros((num_classes, num_classes), dtype=int)
+    np.add.at(counts, (truth, predicted), 1)
+    return counts
+
+
+def draw_confusion(axes: Any, counts: np.ndarray, title: str) -> None:
+    """A confusion matrix as a heat map with its counts written in (zeros left blank)."""
+    axes.imshow(counts, cmap="Blues")
+    for (row, column), count in np.ndenumerate(counts):
+        if count:
+            axes.text(column, row, str(count), ha="center", va="center", fontsize=8,
+                      color="white" if count > counts.max() / 2 else "black")
+    ticks = np.arange(len(counts))
+    axes.set_xticks(ticks)
+    axes.set_yticks(ticks)
+    axes.set(xlabel="predicted class", ylabel="true class", title=title)
 
 
 def new_figure(width: float, height: float) -> Figure:

@@ -51,3 +51,17 @@ def test_the_write_your_own_op_tutorial_runs_line_by_line(capsys):
     printed = capsys.readouterr().out.split("\n")
     assert printed[0] == "[0.11920292 0.5        0.95257413]"
     assert printed[1] == "0.0"
+
+
+def test_the_cnn_example_trains_to_the_accuracy_it_promises(capsys, tmp_path, monkeypatch):
+    """The README's CNN example runs as printed (it saves its files in the current folder)."""
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks("Neural networks")
+    cnn = [block for block in blocks if "nn.Conv2d" in block]
+    assert len(cnn) == 1
+    exec(compile(cnn[0], "README.md", "exec"), {})
+    printed = capsys.readouterr().out
+    assert "Total parameters: 6,122" in printed
+    accuracy = float(printed.rsplit("held-out accuracy ", 1)[1].split()[0])
+    assert accuracy >= 0.97
+    assert (tmp_path / "cnn.npz").exists() and (tmp_path / "cnn-optimizer.npz").exists()
