@@ -109,16 +109,8 @@ module_case("Sequential with nested names",
                 torch.nn.Linear(3, 4), torch.nn.Tanh(),
                 torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.ReLU())),
             inputs=[(5, 3)])
-module_case("MSELoss", make=nn.MSELoss, make_torch=lambda torch: torch.nn.MSELoss(),
-            inputs=[(4, 3), (4, 3)])
-module_case("MSELoss sum", make=lambda: nn.MSELoss(reduction="sum"),
-            make_torch=lambda torch: torch.nn.MSELoss(reduction="sum"), inputs=[(4, 3), (4, 3)])
-module_case("CrossEntropyLoss", make=nn.CrossEntropyLoss,
-            make_torch=lambda torch: torch.nn.CrossEntropyLoss(),
-            inputs=[(5, 3), lambda rng: rng.integers(0, 3, 5)])
 
-
-# -- the groups being added, one module each (imported last: they use the functions above)
+# -- the other groups, one module each (imported last: they use the functions above)
 import nn_cases_layers  # noqa: E402, F401
 import nn_cases_optim  # noqa: E402, F401
 import nn_cases_recurrent  # noqa: E402, F401
