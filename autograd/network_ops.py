@@ -296,6 +296,9 @@ def _update(running: np.ndarray, batch: np.ndarray, momentum: float) -> None:
 
 
 # -- embedding and one_hot ---------------------------------------------------------------------
+ONE_HOT_ROWS = 64  # tables up to this size sum their gradient by a one-hot matrix product
+
+
 def scatter_rows(g: np.ndarray, indices: np.ndarray, rows: int) -> np.ndarray:
     """zeros((rows, dim)) with g[k] added into row indices[k] (repeated rows accumulate).
 
@@ -304,9 +307,19 @@ def scatter_rows(g: np.ndarray, indices: np.ndarray, rows: int) -> np.ndarray:
     np.add.reduceat 390, a one-hot matmul 1800, bincount over all rows 85, this 125; at
     50000 x 4096 x 128 float32, np.add.at 4500, bincount over all rows 16000 (its float64
     rows x dim result), this 3000. Over every size tried, this was never far from the fastest.
+
+    A table of at most ONE_HOT_ROWS rows takes a one-hot matrix product instead, onehot(indices)
+    (rows, count) @ g (count, dim). Measured at 27 x 768 x 10 (the makemore MLP's): 13 µs
+    against 39 µs; it loses from about 100 rows on. Not with an inf or nan in g: 0 * inf would
+    give nan to every row.
     """
     dim = g.shape[-1]
-    distinct, position = np.unique(indices.reshape(-1), return_inverse=True)
+    flat_indices = indices.reshape(-1)
+    if rows <= ONE_HOT_ROWS and np.isfinite(g).all():
+        one_hot = np.zeros((rows, len(flat_indices)), dtype=g.dtype)
+        one_hot[flat_indices, np.arange(len(flat_indices))] = 1
+        return one_hot @ g.reshape(-1, dim)
+    distinct, position = np.unique(flat_indices, return_inverse=True)
     flat = (position.reshape(-1, 1) * dim + np.arange(dim)).reshape(-1)
     sums = np.bincount(flat, weights=g.reshape(-1), minlength=len(distinct) * dim)
     out = np.zeros((rows, dim), dtype=g.dtype)

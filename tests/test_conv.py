@@ -229,6 +229,15 @@ def test_conv2d_gradients_are_the_same_whichever_inputs_need_them():
     np.testing.assert_allclose(weight_only[0], every[1], rtol=1e-12)
 
 
+def test_an_infinite_weight_reaches_only_the_input_gradient_it_multiplies():
+    # the input gradient over whole rows would send 0 * inf = nan everywhere: col2im instead
+    x, w = images(1, 3, 5, 5), images(4, 3, 3, 3, seed=1)
+    w.data[0, 0, 0, 0] = np.inf  # multiplies x[:, 0, p, q] for the output pixels (p, q) only
+    ag.conv2d(x, w).backward(np.ones((1, 4, 3, 3)))
+    assert np.isinf(x.grad[0, 0, :3, :3]).all()
+    assert np.isfinite(x.grad[0, 1:]).all() and np.isfinite(x.grad[0, 0, 3:]).all()
+
+
 def test_conv2d_keeps_no_columns_for_a_weight_that_needs_no_gradient():
     out = ag.conv2d(images(1, 2, 4, 4), images(3, 2, 3, 3).detach())
     assert out.op == "conv2d" and out._attrs[-1] is None

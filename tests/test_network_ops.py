@@ -7,7 +7,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import Value
-from autograd.network_ops import scatter_rows
+from autograd.network_ops import ONE_HOT_ROWS, scatter_rows
 
 
 def torch_or_skip():
@@ -277,6 +277,23 @@ def test_scatter_rows_matches_np_add_at(dtype):
     result = scatter_rows(g, indices, 60)
     assert result.dtype == dtype
     np.testing.assert_allclose(result, expected, rtol=1e-5 if dtype == np.float32 else 1e-12)
+
+
+@pytest.mark.parametrize("rows", [ONE_HOT_ROWS, ONE_HOT_ROWS + 1])  # a one-hot product, bincount
+def test_scatter_rows_matches_np_add_at_either_way_it_sums(rows):
+    rng = np.random.default_rng(1)
+    indices = rng.integers(0, rows, size=(5, 40))
+    g = rng.normal(size=(5, 40, 3))
+    expected = np.zeros((rows, 3))
+    np.add.at(expected, indices, g)
+    np.testing.assert_allclose(scatter_rows(g, indices, rows), expected, rtol=1e-12)
+
+
+def test_scatter_rows_keeps_an_infinite_gradient_in_its_own_row():
+    g = np.ones((3, 2))
+    g[1, 0] = np.inf
+    result = scatter_rows(g, np.array([0, 2, 2]), 4)
+    np.testing.assert_array_equal(result, [[1, 1], [0, 0], [np.inf, 2], [0, 0]])
 
 
 def test_embedding_of_no_indices_is_empty_with_a_zero_gradient():
