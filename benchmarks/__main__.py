@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks import malloc
 from benchmarks.harness import Settings, format_table
 from benchmarks.suite import WORKLOADS, run
 
@@ -28,15 +29,16 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def machine_line() -> str:
+def machine_line(malloc_settings: str) -> str:
     """Where and when the table was measured: the load average says how busy the machine was
-    (other processes slow multi-threaded BLAS down a lot), OPENBLAS_* variables change numpy."""
+    (other processes slow multi-threaded BLAS down a lot), OPENBLAS_* variables change numpy,
+    and the malloc settings change the steps that free large arrays (benchmarks.malloc)."""
     blas = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items())
                     if k.startswith("OPENBLAS_"))
     load = f", load average {os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else ""
     return (f"{datetime.date.today()}, {cpu_model()}, {os.cpu_count()} cores{load}, "
             f"Python {platform.python_version()}, numpy {np.__version__}"
-            + (f", {blas}" if blas else ""))
+            + (f", {blas}" if blas else "") + f", {malloc_settings}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,13 +51,17 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only this workload (a name or number; may be repeated)")
     parser.add_argument("--tiny", action="store_true",
                         help="tiny sizes, to check that everything runs (the times mean nothing)")
+    parser.add_argument("--default-malloc", action="store_true",
+                        help="leave glibc's malloc thresholds alone: timings then depend on "
+                             "what the process freed before (see benchmarks/README.md)")
     args = parser.parse_args(argv)
     settings = Settings(reps=3 if args.quick else 11, tiny=args.tiny)
+    applied = None if args.default_malloc else malloc.tune()
     try:
         rows = run(settings, args.only)
     except ValueError as error:
         parser.error(str(error))
-    print(machine_line())
+    print(machine_line(malloc.describe(applied)))
     print(format_table(rows))
     return 0
 

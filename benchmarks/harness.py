@@ -28,10 +28,12 @@ class Settings:
 
 @dataclass
 class Timings:
-    """Seconds per step of each side, one entry per repetition (baseline None: not timed)."""
+    """Seconds per step of each side, one entry per repetition (baseline None: not timed;
+    by_hand: a second baseline's, numpy by hand next to torch, when there is one)."""
 
     ours: list[float]
     baseline: list[float] | None
+    by_hand: list[float] | None = None
 
     @property
     def ours_median(self) -> float:
@@ -46,6 +48,10 @@ class Timings:
         base = self.baseline_median
         return None if base is None else self.ours_median / base
 
+    @property
+    def by_hand_median(self) -> float | None:
+        return statistics.median(self.by_hand) if self.by_hand else None
+
 
 def time_block(step: Step, steps: int, collect: bool) -> float:
     """Seconds per call of `step`, over `steps` calls in a row (plus a final collection)."""
@@ -58,24 +64,22 @@ def time_block(step: Step, steps: int, collect: bool) -> float:
 
 
 def interleave(ours: Step, baseline: Step | None, reps: int, steps: int = 1,
-               collect: bool = False) -> Timings:
-    """Time `steps` calls of each side per repetition, the two sides alternating.
+               collect: bool = False, by_hand: Step | None = None) -> Timings:
+    """Time `steps` calls of each side per repetition, the sides taking turns to go first.
 
     One untimed warm-up call of each side comes first. With `collect`, every timed block ends
     with a full garbage collection, so each side pays for freeing its own garbage (reference
     cycles are freed only by the collector) and leaves none for the other side to pay for.
     """
-    ours()
-    if baseline is not None:
-        baseline()
-    timings = Timings([], None if baseline is None else [])
+    timings = Timings([], None if baseline is None else [], None if by_hand is None else [])
+    sides = [(step, times) for step, times in ((ours, timings.ours),
+                                                (baseline, timings.baseline),
+                                                (by_hand, timings.by_hand)) if step is not None]
+    for step, _ in sides:
+        step()
     for rep in range(reps):
-        sides = [(ours, timings.ours)]
-        if baseline is not None:
-            sides.append((baseline, timings.baseline))
-            if rep % 2:
-                sides.reverse()
-        for step, times in sides:
+        turn = rep % len(sides)
+        for step, times in sides[turn:] + sides[:turn]:
             times.append(time_block(step, steps, collect))
     return timings
 
@@ -107,6 +111,7 @@ class Row:
     ratio: float | None
     target: str
     verdict: str  # "pass", "MISS" or "n/a"
+    by_hand: str = ""  # numpy by hand next to a torch baseline: its time and its ratio to torch
 
 
 def seconds(t: float | None) -> str:
@@ -126,11 +131,17 @@ def timed_row(workload: str, timings: Timings, baseline_name: str, target: float
     else:
         baseline = f"{baseline_name} {seconds(timings.baseline_median)}"
         verdict = "pass" if ratio <= target else "MISS"
+    by_hand = ""
+    if timings.by_hand:
+        by_hand = seconds(timings.by_hand_median)
+        if ratio is not None:
+            by_hand += f", {timings.by_hand_median / timings.baseline_median:.3f}x"
     return Row(workload, seconds(timings.ours_median), baseline, ratio, f"<= {target:g}x",
-               verdict)
+               verdict, by_hand)
 
 
-COLUMNS = ("workload", "ours", "baseline", "ratio", "target", "result")
+COLUMNS = ("workload", "ours", "baseline", "ratio", "target", "result",
+           "numpy by hand, vs torch")
 
 
 def format_table(rows: list[Row]) -> str:
@@ -141,7 +152,8 @@ def format_table(rows: list[Row]) -> str:
             ratio = "n/a" if row.verdict == "n/a" else "-"  # "-": the target is no ratio
         else:
             ratio = f"{row.ratio:.3f}"
-        cells.append([row.workload, row.ours, row.baseline, ratio, row.target, row.verdict])
+        cells.append([row.workload, row.ours, row.baseline, ratio, row.target, row.verdict,
+                      row.by_hand])
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
     lines = ["| " + " | ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)) + " |"
              for line in cells]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Iterator
 
 from benchmarks.harness import frozen_heap, seconds
-from benchmarks.suite import WORKLOADS, Timed
+from benchmarks.suite import WORKLOADS, ModelStep, Timed
 
 
 class CollectorClock:
@@ -45,7 +45,7 @@ class CollectorClock:
 
 
 def main(argv: list[str] | None = None) -> None:
-    timed = [w for w in WORKLOADS if isinstance(w, Timed)]
+    timed = [w for w in WORKLOADS if isinstance(w, (Timed, ModelStep))]
     parser = argparse.ArgumentParser(prog="python -m benchmarks.profiling",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("name", choices=[w.name for w in timed])
@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     workload = next(w for w in timed if w.name == args.name)
 
-    ours, _ = workload.build(False)
+    ours = workload.build(False)[0]
     ours()
     with frozen_heap():  # as the suite times it
         clock = CollectorClock()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from benchmarks import ops, workloads
+from benchmarks import models, ops, workloads
 from benchmarks.baselines_external import load_torch, torch_threads
 from benchmarks.harness import Row, Settings, frozen_heap, interleave, timed_row
 from benchmarks.memory import run_memory
@@ -45,6 +45,36 @@ class Timed:
 
 
 @dataclass(frozen=True)
+class ModelStep:
+    """A model's training step timed against torch (one thread), with numpy by hand timed in
+    the same repetitions; its target is `ours / torch <= target`."""
+
+    name: str
+    number: int
+    title: str
+    summary: str
+    target: float
+    build: Callable[[bool], models.Steps]
+    steps: int = 1
+    reps_scale: float = 1.0
+    baseline: str = "torch"
+    collect: bool = False  # as `Timed.collect`: not needed, every side frees by refcounts
+
+    def run(self, settings: Settings) -> list[Row]:
+        """As `Timed.run`, with torch on one thread and a third side, numpy by hand."""
+        steps = self.build(settings.tiny)
+        reps = max(3, round(settings.reps * self.reps_scale))
+        torch = load_torch() if steps.torch is not None else None
+        with contextlib.ExitStack() as stack:
+            if torch is not None:
+                stack.enter_context(torch_threads(torch, 1))
+            stack.enter_context(frozen_heap())
+            timings = interleave(steps.ours, steps.torch, reps, self.steps,
+                                 by_hand=steps.numpy)
+        return [timed_row(self.title, timings, self.baseline, self.target)]
+
+
+@dataclass(frozen=True)
 class Measured:
     """A workload with its own measurement (memory) and rows."""
 
@@ -54,7 +84,7 @@ class Measured:
     run: Callable[[Settings], list[Row]]
 
 
-WORKLOADS: tuple[Timed | Measured, ...] = (
+WORKLOADS: tuple[Timed | ModelStep | Measured, ...] = (
     # Each side pays for its own garbage collection: micrograd's graphs are reference
     # cycles, which only the collector frees; ours are freed by reference counting.
     Timed("scalar_mlp", 1, "1 scalar MLP",
@@ -76,10 +106,20 @@ WORKLOADS: tuple[Timed | Measured, ...] = (
              "by hand", ops.runner(7, ops.CONV2D_ROWS)),
     Measured("max_pool2d", 8, "max_pool2d forward and backward, float32, vs torch (1 thread) "
              "and numpy by hand", ops.runner(8, ops.MAX_POOL2D_ROWS)),
+    # the issue's three models, each a training step against torch with numpy by hand beside
+    ModelStep("cnn", 9, "9 CNN step", "Conv2d 1->8 ReLU MaxPool Conv2d 8->16 ReLU MaxPool "
+              "Linear 400->10, batch 64 of 28x28, float32, cross-entropy, SGD step", 0.7,
+              models.build_cnn, reps_scale=2),
+    ModelStep("makemore", 10, "10 makemore MLP step", "Embedding 27x10 of 3 characters, "
+              "Linear 30->200 tanh Linear 200->27, batch 256, cross-entropy, SGD step", 0.75,
+              models.build_makemore, steps=5, reps_scale=2),
+    ModelStep("gru", 11, "11 GRU step", "Embedding 27x16, GRU 16->64 over 16 steps, Linear "
+              "64->27 at every step, batch 32, cross-entropy, SGD step", 1.0, models.build_gru,
+              steps=2, reps_scale=2),
 )
 
 
-def select(names: Sequence[str] | None) -> list[Timed | Measured]:
+def select(names: Sequence[str] | None) -> list[Timed | ModelStep | Measured]:
     """The workloads named (by name or number), in suite order; all of them for None."""
     if not names:
         return list(WORKLOADS)
@@ -97,7 +137,7 @@ def run(settings: Settings, names: Sequence[str] | None = None) -> list[Row]:
     """Run the selected workloads, telling stderr which one is running."""
     rows = []
     for workload in select(names):
-        against = f" vs {workload.baseline}" if isinstance(workload, Timed) else ""
+        against = "" if isinstance(workload, Measured) else f" vs {workload.baseline}"
         print(f"[{workload.number}/{len(WORKLOADS)}] {workload.name}: {workload.summary}"
               f"{against}", file=sys.stderr, flush=True)
         rows += workload.run(settings)

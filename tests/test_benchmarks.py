@@ -4,12 +4,19 @@ Everything runs at tiny sizes, in seconds. Timings are never asserted: the machi
 and noisy, and the suite itself reports the ratios.
 """
 
+import platform
+import subprocess
+import sys
+from functools import partial
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from benchmarks import budget, mlp, suite, workloads
+from benchmarks import budget, malloc, mlp, models, suite, workloads
 from benchmarks.__main__ import main
-from benchmarks.harness import Settings, format_table, interleave, timed_row
+from benchmarks.baselines_models import NumpyMakemore
+from benchmarks.harness import Settings, Timings, format_table, interleave, timed_row
 from benchmarks.mlp import BaselineMismatchError
 
 TINY = Settings(reps=1, tiny=True)
@@ -78,6 +85,68 @@ def test_missing_micrograd_and_torch_are_reported_as_na(monkeypatch):
     assert all(row.ours != "n/a" for row in rows)
 
 
+def test_missing_torch_leaves_the_model_rows_with_numpy_by_hand_only(monkeypatch):
+    monkeypatch.setattr(models, "load_torch", lambda: None)
+    rows = suite.run(TINY, ["cnn", "makemore", "gru"])
+    assert [(row.verdict, row.baseline) for row in rows] == [("n/a", "torch: n/a")] * 3
+    assert all(row.ours != "n/a" and row.by_hand.endswith("s") for row in rows)
+
+
+@pytest.mark.parametrize("build", [models.build_cnn, models.build_makemore, models.build_gru],
+                         ids=["cnn", "makemore", "gru"])
+def test_model_baselines_compute_our_gradients_at_full_size(build, monkeypatch):
+    monkeypatch.setattr(models, "load_torch", lambda: None)  # torch's check runs in the suite
+    steps = build(False)  # raises BaselineMismatchError otherwise
+    assert steps.torch is None
+
+
+def test_a_model_baseline_with_another_gradient_is_refused():
+    class Off(NumpyMakemore):
+        def loss_and_grads(self, indices, labels):
+            loss, grads = super().loss_and_grads(indices, labels)
+            grads[1][0, 0] += 1.0
+            return loss, grads
+
+    with pytest.raises(BaselineMismatchError, match=r"numpy's gradient of 2\.weight"):
+        models.model_steps("makemore MLP", partial(models.makemore, context=3),
+                           models.contexts(True), Off)
+
+
+def test_a_row_with_numpy_by_hand_shows_its_time_and_its_ratio_to_torch():
+    row = timed_row("9 CNN step", Timings([2e-3], [4e-3], [1e-3]), "torch", 0.7)
+    assert (row.ratio, row.verdict, row.by_hand) == (0.5, "pass", "1 ms, 0.250x")
+    assert format_table([row]).splitlines()[2].endswith("| 1 ms, 0.250x            |")
+
+
+def test_interleave_times_numpy_by_hand_as_a_third_side():
+    calls = []
+    timings = interleave(lambda: calls.append("ours"), lambda: calls.append("torch"), reps=3,
+                         by_hand=lambda: calls.append("numpy"))
+    assert [len(t) for t in (timings.ours, timings.baseline, timings.by_hand)] == [3, 3, 3]
+    # a warm-up call each, then each repetition starts with the next side
+    assert calls == ["ours", "torch", "numpy", "ours", "torch", "numpy", "torch", "numpy",
+                     "ours", "numpy", "ours", "torch"]
+
+
+def test_the_malloc_settings_name_the_environment_and_the_suites_mallopt(monkeypatch):
+    for key in malloc.ENVIRONMENT:
+        monkeypatch.delenv(key, raising=False)
+    assert malloc.describe(None) == "malloc: the system's defaults"
+    monkeypatch.setenv("MALLOC_ARENA_MAX", "2")
+    assert (malloc.describe("mallopt X=1")
+            == "malloc: MALLOC_ARENA_MAX=2, mallopt X=1 (by the suite)")
+
+
+@pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="mallopt is glibc's")
+def test_the_command_applies_and_reports_its_malloc_settings():
+    done = subprocess.run([sys.executable, "-m", "benchmarks", "--tiny", "--quick", "--only",
+                           "deep_chain"], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).parents[1])
+    header = done.stdout.splitlines()[0]
+    applied = "mallopt M_MMAP_THRESHOLD=256 MiB M_TRIM_THRESHOLD=256 MiB"
+    assert header.endswith(", " + malloc.describe(applied))
+
+
 def test_a_row_without_baseline_timings_says_na():
     row = timed_row("4 op overhead", interleave(lambda: None, None, reps=2), "torch", 0.5)
     assert (row.ratio, row.verdict) == (None, "n/a")
@@ -85,7 +154,8 @@ def test_a_row_without_baseline_timings_says_na():
 
 
 def test_the_command_prints_one_row_per_selected_workload(capsys):
-    assert main(["--quick", "--tiny", "--only", "deep_chain", "--only", "2"]) == 0
+    assert main(["--quick", "--tiny", "--default-malloc", "--only", "deep_chain", "--only",
+                 "2"]) == 0
     table = capsys.readouterr().out
     assert "| 2 small MLP" in table
     assert "| 5 deep chain" in table
