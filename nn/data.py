@@ -78,6 +78,10 @@ class DataLoader:
         self.batch_size = positive_int(batch_size, "batch_size")
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                                 or seed < 0):
+            raise TypeError(f"DataLoader seed must be a non-negative integer or None, got "
+                            f"{seed!r}")
         self.seed = seed
         self._generator = None if seed is None else np.random.default_rng(seed)
 

@@ -68,6 +68,14 @@ class Module:
             self._buffers[name] = value
             object.__setattr__(self, name, value)
             return
+        # As torch: a registered parameter or sub-module is replaced only by its own kind or
+        # None; anything else would silently leave the model's parameters.
+        if name in parameters and not (value is None or isinstance(value, Parameter)):
+            raise TypeError(f"cannot assign a {type(value).__name__} as parameter {name!r} of "
+                            f"{type(self).__name__} (nn.Parameter or None expected)")
+        if name in self._modules and not (value is None or isinstance(value, Module)):
+            raise TypeError(f"cannot assign a {type(value).__name__} as sub-module {name!r} of "
+                            f"{type(self).__name__} (nn.Module or None expected)")
         # A name assigned again keeps its place (dicts keep the order of first insertion), so
         # state_dict keys keep torch's order.
         if isinstance(value, Parameter):
@@ -230,18 +238,24 @@ class Module:
                 for name, target in self._state_targets()}
 
     def _state_targets(self) -> Iterator[tuple[str, Parameter | np.ndarray]]:
-        """(dotted name, Parameter or buffer array) of every state entry, in state_dict order;
-        a parameter shared by several modules appears once, under its first name."""
-        seen: set[int] = set()
-        for prefix, module in self.named_modules():
+        """(dotted name, Parameter or buffer array) of every state entry, in state_dict order.
+
+        As in torch, a parameter or module shared by several places (tied weights) appears
+        under each of its names, so the keys are torch's; `named_parameters` lists it once.
+        """
+        stack: list[tuple[str, Module, frozenset[int]]] = [("", self, frozenset())]
+        while stack:
+            prefix, module, ancestors = stack.pop()
             dot = f"{prefix}." if prefix else ""
             for name, parameter in module._parameters.items():
-                if id(parameter) not in seen:
-                    seen.add(id(parameter))
-                    yield dot + name, parameter
+                yield dot + name, parameter
             for name, array in module._buffers.items():
                 if array is not None:
                     yield dot + name, array
+            inside = ancestors | {id(module)}
+            children = [(dot + name, child, inside) for name, child in module._modules.items()
+                        if id(child) not in inside]  # a module inside itself: once
+            stack.extend(reversed(children))
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Copy `state` (dotted name -> array) into the parameters and buffers, all or nothing.

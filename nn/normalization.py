@@ -28,10 +28,12 @@ from nn.layers import floating_dtype, layer_input, positive_int, real_number
 from nn.module import Module, Parameter
 
 
-def non_negative(value: Any, what: str) -> float:
+def positive(value: Any, what: str) -> float:
+    """eps: with 0, a constant batch or row would divide 0 by 0."""
     value = real_number(value, what)
-    if value < 0:
-        raise ValueError(f"{what} must be at least 0, got {value}")
+    if not value > 0:
+        raise ValueError(f"{what} must be > 0 (with 0 a constant input divides 0 by 0), got "
+                         f"{value}")
     return value
 
 
@@ -47,7 +49,7 @@ class _BatchNorm(Module):
         super().__init__()
         kind = type(self).__name__
         self.num_features = positive_int(num_features, f"{kind} num_features")
-        self.eps = non_negative(eps, f"{kind} eps")
+        self.eps = positive(eps, f"{kind} eps")
         if momentum is not None:
             momentum = real_number(momentum, f"{kind} momentum")
             if not 0 <= momentum <= 1:
@@ -135,7 +137,7 @@ class LayerNorm(Module):
                  ) -> None:
         super().__init__()
         self.normalized_shape = normalized_shape_argument(normalized_shape)
-        self.eps = non_negative(eps, "LayerNorm eps")
+        self.eps = positive(eps, "LayerNorm eps")
         self.elementwise_affine = bool(elementwise_affine)
         dtype = floating_dtype(dtype)
         self.dtype = dtype

@@ -39,6 +39,7 @@ import errno
 import math
 import os
 import stat
+import tokenize
 import zipfile
 import zlib
 from collections.abc import Mapping
@@ -260,7 +261,8 @@ def _read_header(stream: IO[bytes], info: zipfile.ZipInfo, name: str, where: str
                          f"nn.load reads versions 1.0 and 2.0")
     try:
         shape, fortran_order, dtype = _HEADER_READERS[version](stream)
-    except ValueError as error:
+    except (ValueError, SyntaxError, tokenize.TokenError) as error:  # numpy parses the header
+        # as a Python literal: a crafted one can fail in its tokenizer
         raise ValueError(f"{where}: entry {name!r} has a truncated or damaged .npy header "
                          f"({error})") from None
     if dtype.hasobject:

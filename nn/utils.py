@@ -77,11 +77,23 @@ def _parameter_list(parameters: ag.Value | Iterable[ag.Value]) -> list[ag.Value]
 
 
 def _norm(values: np.ndarray, p: float) -> float:
-    """The p-norm of a 1-d float64 array (0 for an empty one)."""
+    """The p-norm of a 1-d float64 array (0 for an empty one). Where the sum of powers
+    overflows although every value is finite (gradients of 1e200), the values are scaled by
+    their largest magnitude first, so the norm stays finite and exact (torch's is inf)."""
     if values.size == 0:
         return 0.0
     if p == math.inf:
         return float(np.max(np.abs(values)))
+    with np.errstate(over="ignore"):
+        norm = _sum_of_powers_norm(values, p)
+    if math.isinf(norm) and np.isfinite(values).all():
+        scale = float(np.max(np.abs(values)))
+        norm = scale * _sum_of_powers_norm(values / scale, p)
+    return norm
+
+
+def _sum_of_powers_norm(values: np.ndarray, p: float) -> float:
+    """(sum |v|^p)^(1/p), as it comes: it can overflow."""
     if p == 2:
         return math.sqrt(np.dot(values, values))
     if p == 1:

@@ -248,3 +248,9 @@ def test_shuffled_len_and_batch_sizes_equal_torchs():
     ours = DataLoader(TensorDataset(X, Y), batch_size=3, shuffle=True, seed=0)
     assert len(ours) == len(theirs)
     assert [len(y) for _, y in ours] == [len(y) for _, y in theirs]
+
+
+@pytest.mark.parametrize("seed", ["x", 1.5, -1, True])
+def test_a_seed_that_is_not_a_non_negative_integer_is_refused_by_name(seed):
+    with pytest.raises(TypeError, match="DataLoader seed must be a non-negative integer"):
+        DataLoader(TensorDataset(np.zeros(4)), seed=seed)

@@ -186,3 +186,24 @@ def test_load_state_dict_refuses_a_bad_state_and_changes_nothing(change, error, 
     with pytest.raises(error, match=message):
         scheduler.load_state_dict(state)
     assert scheduler.state_dict() == before
+
+
+@pytest.mark.parametrize("make", [
+    lambda opt: nn.optim.lr_scheduler.LambdaLR(opt, lambda epoch: 0.5 ** epoch),
+    lambda opt: nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=3)])
+def test_a_scheduler_made_before_add_param_group_says_so(make):
+    optimizer = nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
+    scheduler = make(optimizer)
+    optimizer.add_param_group({"params": [nn.Parameter(np.ones(3))]})
+    with pytest.raises(ValueError, match=r"made for 1 parameter group\(s\), but the optimizer "
+                                         r"now has 2: make the scheduler after add_param_group"):
+        for _ in range(5):
+            scheduler.step()
+
+
+def test_step_lr_carries_on_after_add_param_group_as_in_torch():
+    optimizer = nn.optim.SGD([nn.Parameter(np.ones(2))], lr=0.1)
+    scheduler = nn.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.5)
+    optimizer.add_param_group({"params": [nn.Parameter(np.ones(3))], "lr": 1.0})
+    scheduler.step()
+    assert scheduler.get_last_lr() == [0.05, 0.5]

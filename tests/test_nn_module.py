@@ -231,3 +231,58 @@ def test_a_module_assigned_again_keeps_its_place_in_the_state_dict():
     model.hidden = nn.Linear(3, 4)  # as torch: the key order does not change
     assert list(model.state_dict()) == ["scale", "hidden.weight", "hidden.bias", "out.weight",
                                         "out.bias"]
+
+
+class Tied(nn.Module):
+    """A char model's tied weights: the output layer reuses the embedding's matrix."""
+
+    def __init__(self):
+        super().__init__()
+        self.embedding = nn.Embedding(5, 4)
+        self.out = nn.Linear(4, 5)
+        self.out.weight = self.embedding.weight
+
+
+def test_tied_weights_appear_under_each_name_in_the_state_dict_as_in_torch():
+    model = Tied()
+    assert list(model.state_dict()) == ["embedding.weight", "out.weight", "out.bias"]
+    assert [name for name, _ in model.named_parameters()] == ["embedding.weight", "out.bias"]
+    state = model.state_dict()
+    state["embedding.weight"] = state["out.weight"] = np.full((5, 4), 2.0)
+    model.load_state_dict(state)
+    np.testing.assert_array_equal(model.out.weight.data, np.full((5, 4), 2.0))
+
+
+def test_a_shared_module_appears_under_each_name_in_the_state_dict():
+    layer = nn.Linear(2, 2)
+    model = nn.Sequential(layer, nn.ReLU(), layer)
+    assert list(model.state_dict()) == ["0.weight", "0.bias", "2.weight", "2.bias"]
+
+
+def test_tied_weights_match_torchs_state_dict_keys():
+    torch = pytest.importorskip("torch")
+
+    class TorchTied(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = torch.nn.Embedding(5, 4)
+            self.out = torch.nn.Linear(4, 5)
+            self.out.weight = self.embedding.weight
+
+    assert list(Tied().state_dict()) == list(TorchTied().state_dict())
+
+
+@pytest.mark.parametrize("value", [np.zeros((2, 3)), ag.Value(np.zeros((2, 3))), 1.0])
+def test_assigning_a_non_parameter_to_a_parameter_is_refused(value):
+    layer = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="as parameter 'weight' of Linear"):
+        layer.weight = value
+    assert [name for name, _ in layer.named_parameters()] == ["weight", "bias"]
+
+
+def test_assigning_a_non_module_to_a_sub_module_is_refused():
+    model = TwoLayers()
+    with pytest.raises(TypeError, match="as sub-module 'hidden' of TwoLayers"):
+        model.hidden = "not a layer"
+    model.hidden = None  # as torch: None is allowed, and unregisters it
+    assert "hidden.weight" not in model.state_dict()

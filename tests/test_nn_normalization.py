@@ -184,7 +184,9 @@ def test_batch_norm_refuses_a_wrong_rank_or_channel_count_naming_the_shapes(laye
 
 @pytest.mark.parametrize("make, error, message", [
     (lambda: nn.BatchNorm1d(0), ValueError, "BatchNorm1d num_features must be a positive"),
-    (lambda: nn.BatchNorm2d(2, eps=-1e-5), ValueError, "BatchNorm2d eps must be at least 0"),
+    (lambda: nn.BatchNorm2d(2, eps=-1e-5), ValueError, "BatchNorm2d eps must be > 0"),
+    (lambda: nn.BatchNorm1d(2, eps=0), ValueError, r"BatchNorm1d eps must be > 0 \(with 0 a "),
+    (lambda: nn.LayerNorm(2, eps=0.0), ValueError, "LayerNorm eps must be > 0"),
     (lambda: nn.BatchNorm2d(2, momentum=1.5), ValueError, "momentum must be between 0 and 1"),
     (lambda: nn.BatchNorm1d(2, momentum="0.1"), TypeError, "momentum must be a real number"),
     (lambda: nn.BatchNorm1d(2, dtype=np.int64), TypeError, "floating"),

@@ -644,7 +644,9 @@ BAD_STATES = [
     (lambda s: s["state"][1].update(momentum_buffer=np.ones(4)), KeyError,
      r"the state of parameter 1 has unexpected entries \['momentum_buffer'\]"),
     (lambda s: s["state"][1].update(step=2.5), ValueError,
-     "'step' must be a whole number >= 0, got 2.5"),
+     r"'step' must be a whole number from 0 to 2\*\*53, got 2.5"),
+    (lambda s: s["state"][1].update(step=1e300), ValueError,  # nn.save could not store it
+     r"'step' must be a whole number from 0 to 2\*\*53, got 1e\+300"),
     (lambda s: s["state"][1].update(exp_avg=np.array(["a"] * 4)), ValueError,
      "'exp_avg' has dtype <U1; expected numbers"),
     (lambda s: s["state"].update({3: s["state"][0]}), KeyError,

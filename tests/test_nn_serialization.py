@@ -622,3 +622,13 @@ def test_save_and_load_refuse_an_object_without_a_state_dict(tmp_path):
         nn.save([1, 2], tmp_path / "list.npz")
     with pytest.raises(TypeError, match="got dict"):
         nn.load({}, tmp_path / "list.npz")
+
+
+def test_a_header_that_breaks_numpys_literal_parser_is_a_value_error(tmp_path):
+    """numpy reads the header as a Python literal: an unterminated one fails in the
+    tokenizer, which must still come out as the documented ValueError."""
+    entries = saved_entries()
+    entries["0.0.weight"] = b"\x93NUMPY\x01\x00\x10\x00{'descr': lambda}"
+    path = tmp_path / "crafted.npz"
+    write_archive(path, entries)
+    assert_refused(path, ValueError, r"entry '0\.0\.weight' has a truncated or damaged .npy")

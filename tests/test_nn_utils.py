@@ -174,3 +174,12 @@ def test_clip_grad_value_clamps_a_0d_gradient_and_a_single_value():
 def test_bad_arguments_are_refused(call, error, message):
     with pytest.raises(error, match=message):
         call(parameters_with_grads())
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 3.0, 1.0])
+def test_huge_finite_gradients_give_their_exact_norm_without_a_warning(norm_type):
+    p = nn.Parameter(np.zeros(2))
+    p.grad = np.array([1e200, 1e200])
+    total = nn.utils.clip_grad_norm_([p], max_norm=1.0, norm_type=norm_type)
+    assert total == pytest.approx(2 ** (1 / norm_type) * 1e200, rel=1e-12)
+    np.testing.assert_allclose(p.grad, [2 ** (-1 / norm_type)] * 2, rtol=1e-9)

@@ -79,6 +79,17 @@ class LRScheduler:
         """The learning rates the last step set, one per parameter group."""
         return list(self._last_lr)
 
+    def _base_lrs(self) -> list[float]:
+        """`base_lrs`, for the schedulers computed from them: a group added to the optimizer
+        after the scheduler was made has none (StepLR and ExponentialLR, which scale each
+        group's current lr, carry on as in torch)."""
+        groups = len(self.optimizer.param_groups)
+        if groups != len(self.base_lrs):
+            raise ValueError(f"{type(self).__name__} was made for {len(self.base_lrs)} parameter "
+                             f"group(s), but the optimizer now has {groups}: make the scheduler "
+                             f"after add_param_group")
+        return self.base_lrs
+
     def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
 
@@ -188,7 +199,7 @@ class CosineAnnealingLR(LRScheduler):
             return self._current_lrs()
         if (t - 1 - period) % (2 * period) == 0:  # the bottom of the cosine: 1 + cos(...) = 0
             return [lr + (base_lr - eta_min) * (1 - math.cos(math.pi / period)) / 2
-                    for base_lr, lr in zip(self.base_lrs, self._current_lrs(), strict=True)]
+                    for base_lr, lr in zip(self._base_lrs(), self._current_lrs(), strict=True)]
         ratio = (1 + math.cos(math.pi * t / period)) / (1 + math.cos(math.pi * (t - 1) / period))
         return [ratio * (lr - eta_min) + eta_min for lr in self._current_lrs()]
 
@@ -218,7 +229,7 @@ class LambdaLR(LRScheduler):
 
     def compute_lrs(self, initial: bool) -> list[float]:
         return [base_lr * function(self.last_epoch)
-                for function, base_lr in zip(self.lr_lambdas, self.base_lrs, strict=True)]
+                for function, base_lr in zip(self.lr_lambdas, self._base_lrs(), strict=True)]
 
 
 # -- checks ------------------------------------------------------------------------------------

@@ -350,11 +350,12 @@ def _integer(value: Any) -> int | None:
 
 
 def _count(value: Any, where: str) -> int:
-    """A step count: a non-negative whole number (PyTorch saves it as a float tensor)."""
+    """A step count: a whole number from 0 to 2**53, where floats stop counting one by one
+    (PyTorch saves it as a float tensor; nn.save as an int64)."""
     value = _plain(value)
-    if (isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0
-            or not float(value).is_integer()):
-        raise ValueError(f"{where} must be a whole number >= 0, got {value!r}")
+    if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+            or not 0 <= value <= 2 ** 53 or not float(value).is_integer()):
+        raise ValueError(f"{where} must be a whole number from 0 to 2**53, got {value!r}")
     return int(value)
 
 
