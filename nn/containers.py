@@ -99,10 +99,49 @@ class Sequential(Module):
         setattr(self, str(len(self)), check_module("Sequential", layer, "to append"))
         return self
 
+    def insert(self, index: int, layer: Module) -> Sequential:
+        """Insert `layer` before position `index` (-len(self) <= index <= len(self), as
+        torch checks); the layers are renumbered "0", "1", ... as torch does. Returns self.
+
+        (torch's insert fails with a KeyError on a Sequential of named layers; this one
+        renumbers them, as `del` does in both.)"""
+        check_module("Sequential", layer, "to insert")
+        size = len(self)
+        if isinstance(index, bool) or not hasattr(index, "__index__"):
+            raise TypeError(f"Sequential.insert index must be an integer, got "
+                            f"{type(index).__name__}")
+        if not -size <= index.__index__() <= size:
+            raise IndexError(f"Sequential.insert index {index} is out of range for a "
+                             f"Sequential of {size} modules")
+        layers = list(self)
+        layers.insert(index.__index__(), layer)
+        register_all(self, ((str(i), m) for i, m in enumerate(layers)))
+        return self
+
+    def pop(self, index: int | slice) -> Module:
+        """Remove the layer at `index` (or a slice of them, as a Sequential) and return it;
+        the others are renumbered, as in torch."""
+        layer = self[index]
+        del self[index]
+        return layer
+
     def __getitem__(self, index: int | slice) -> Module:
         if isinstance(index, slice):
             return adopt(Sequential(), list(self._modules.items())[index])
         return list(self._modules.values())[position(self, index)]
+
+    def __setitem__(self, index: int, layer: Module) -> None:
+        """Replace the layer at position `index`; it takes the old one's key and place (a
+        named layer keeps its name), as in torch."""
+        key = list(self._modules)[position(self, index)]
+        setattr(self, key, check_module("Sequential", layer, f"at {index}"))
+
+    def __delitem__(self, index: int | slice) -> None:
+        """Delete the layer at `index`, or a slice of them. As torch, the remaining layers
+        are renumbered "0", "1", ..., even those that had names."""
+        layers = list(self)
+        del layers[index if isinstance(index, slice) else position(self, index)]
+        register_all(self, ((str(i), m) for i, m in enumerate(layers)))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -117,9 +156,9 @@ class ModuleList(Module):
 
         self.blocks = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])   # "blocks.0.weight"
 
-    `append`, `extend`, `insert`, `del`, `len`, iteration and indexing work as on a list; the
-    keys are renumbered after an insert or a delete. A slice is a new ModuleList of the same
-    modules, numbered from 0 (as in torch).
+    `append`, `extend`, `insert`, `pop`, `del`, `+`, `+=`, `len`, iteration and indexing work
+    as on a list; the keys are renumbered after an insert or a delete. A slice is a new
+    ModuleList of the same modules, numbered from 0 (as in torch).
     """
 
     def __init__(self, modules: Iterable[Module] | None = None) -> None:
@@ -146,6 +185,25 @@ class ModuleList(Module):
         modules = list(self)
         modules.insert(index, check_module("ModuleList", module, "to insert"))
         register_all(self, ((str(i), m) for i, m in enumerate(modules)))
+
+    def pop(self, index: int | slice) -> Module | ModuleList:
+        """Remove the module at `index` (or a slice of them, as a ModuleList) and return it;
+        the later keys shift down. As torch's, `index` is required (no default of -1)."""
+        module = self[index]
+        del self[index]
+        return module
+
+    def __add__(self, other: Iterable[Module]) -> ModuleList:
+        """A new ModuleList of this one's modules followed by `other`'s (the same module
+        objects, numbered from 0), as torch's `+`; `other` is any iterable of Modules."""
+        if not isinstance(other, Iterable):
+            raise TypeError(f"ModuleList + takes an iterable of Modules, got "
+                            f"{type(other).__name__}")
+        return ModuleList([*self, *other])
+
+    def __iadd__(self, other: Iterable[Module]) -> ModuleList:
+        """`modules += other` extends this ModuleList in place, as torch's."""
+        return self.extend(other)
 
     def __getitem__(self, index: int | slice) -> Module | ModuleList:
         if isinstance(index, slice):

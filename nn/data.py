@@ -14,7 +14,7 @@ that `nn.manual_seed` reseeds.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -54,8 +54,8 @@ class TensorDataset:
 
 
 class DataLoader:
-    """Iterates over `dataset` in minibatches of `batch_size` samples, each a tuple of numpy
-    arrays (one per field of the samples), as torch's DataLoader does.
+    """Iterates over `dataset` in minibatches of `batch_size` samples, as torch's DataLoader
+    does: for samples (x, y), each batch is a tuple of numpy arrays (xb, yb).
 
     - `shuffle`: a new random order of the samples on every `iter()` (every epoch); otherwise
       the samples in order.
@@ -64,9 +64,11 @@ class DataLoader:
       from run to run; without it, from `nn.init.generator()` (seeded by `nn.manual_seed`).
     - `len(loader)`: the number of batches, ceil(n / batch_size), or floor with `drop_last`.
 
-    `dataset` is a TensorDataset, or any object with `__len__` and a `__getitem__(i)` that
-    returns a tuple of array-likes: then each field of the batch is `np.stack` of that field
-    of its samples.
+    `dataset` is a TensorDataset (batched by indexing its arrays at once), or any object with
+    `__len__` and a `__getitem__(i)`, of which the samples are combined as torch's default
+    collate does (see `collate`): a sample that is an array or a number gives a batch array
+    (`np.stack` of the samples), a dict a dict of batch arrays, a list a list of them, a
+    tuple a tuple of them (torch gives a list there; both unpack as `for x, y in loader`).
     """
 
     def __init__(self, dataset: Any, batch_size: int = 1, shuffle: bool = False,
@@ -89,7 +91,7 @@ class DataLoader:
         n = len(self.dataset)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
-    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
+    def __iter__(self) -> Iterator[Any]:
         # The order is drawn here, when the epoch starts, not at its first batch.
         n = len(self.dataset)
         if not self.shuffle:
@@ -97,7 +99,7 @@ class DataLoader:
         shuffler = generator() if self._generator is None else self._generator
         return self._batches(shuffler.permutation(n))
 
-    def _batches(self, order: np.ndarray) -> Iterator[tuple[np.ndarray, ...]]:
+    def _batches(self, order: np.ndarray) -> Iterator[Any]:
         stop = len(self) * self.batch_size if self.drop_last else len(order)
         for start in range(0, stop, self.batch_size):
             indices = order[start:start + self.batch_size]
@@ -106,22 +108,56 @@ class DataLoader:
             else:
                 yield self._collate(indices)
 
-    def _collate(self, indices: np.ndarray) -> tuple[np.ndarray, ...]:
-        samples = []
-        for i in indices:
-            sample = self.dataset[int(i)]
-            if not isinstance(sample, tuple):
-                raise TypeError(f"DataLoader: dataset[{i}] is a {type(sample).__name__}; "
-                                f"its __getitem__ must return a tuple of fields, e.g. (x, y)")
-            if samples and len(sample) != len(samples[0]):
-                raise ValueError(f"DataLoader: dataset[{i}] has {len(sample)} fields, but "
-                                 f"dataset[{indices[0]}] has {len(samples[0])}")
-            samples.append(sample)
-        fields = []
-        for k, field in enumerate(zip(*samples, strict=True)):
-            shapes = {np.shape(x) for x in field}
-            if len(shapes) > 1:
-                raise ValueError(f"DataLoader: field {k} of the samples has different shapes "
-                                 f"{sorted(shapes)} in one batch; they must be equal to stack")
-            fields.append(np.stack([np.asarray(x) for x in field]))
+    def _collate(self, indices: np.ndarray) -> Any:
+        positions = [int(i) for i in indices]
+        return collate([self.dataset[i] for i in positions], positions, "")
+
+
+def collate(samples: list[Any], positions: list[int], path: str) -> Any:
+    """One batch from `samples` (the items dataset[i] for i in `positions`), structured as
+    torch's default collate: arrays and numbers are stacked along a new first axis, a dict
+    gives a dict of batches (by the first sample's keys), a tuple (or named tuple) a tuple
+    of batches, a list a list of batches, strings a list of strings; recursively.
+
+    `path` is the part of a sample being collated, e.g. "['image'][0]", to name it in errors.
+    """
+    first = samples[0]
+
+    def name(k: int) -> str:
+        return f"dataset[{positions[k]}]{path}"
+
+    if isinstance(first, str):
+        return list(samples)
+    if isinstance(first, Mapping):
+        for k, sample in enumerate(samples):
+            if not isinstance(sample, Mapping) or sample.keys() != first.keys():
+                what = (f"has the keys {list(sample)}" if isinstance(sample, Mapping)
+                        else f"is a {type(sample).__name__}")
+                raise ValueError(f"DataLoader: {name(k)} {what}, but {name(0)} has the keys "
+                                 f"{list(first)}; the samples must have the same keys")
+        return {key: collate([sample[key] for sample in samples], positions, f"{path}[{key!r}]")
+                for key in first}
+    if isinstance(first, (tuple, list)):
+        for k, sample in enumerate(samples):
+            if not isinstance(sample, (tuple, list)) or len(sample) != len(first):
+                count = (f"has {len(sample)} fields" if isinstance(sample, (tuple, list))
+                         else f"is a {type(sample).__name__}")
+                raise ValueError(f"DataLoader: {name(k)} {count}, but {name(0)} has "
+                                 f"{len(first)}")
+        fields = [collate([sample[j] for sample in samples], positions, f"{path}[{j}]")
+                  for j in range(len(first))]
+        if isinstance(first, list):
+            return fields
+        if hasattr(type(first), "_fields"):  # a named tuple keeps its type, as in torch
+            return type(first)(*fields)
         return tuple(fields)
+    arrays = [np.asarray(sample) for sample in samples]
+    for k, array in enumerate(arrays):
+        if array.dtype == object:
+            raise TypeError(f"DataLoader: {name(k)} is a {type(samples[k]).__name__}; a sample "
+                            f"holds arrays, numbers, strings, tuples, lists or dicts")
+        if array.shape != arrays[0].shape:
+            raise ValueError(f"DataLoader: {name(k)} has shape {array.shape}, but {name(0)} "
+                             f"has shape {arrays[0].shape}; the samples of a batch must have "
+                             f"equal shapes to be stacked")
+    return np.stack(arrays)

@@ -120,21 +120,38 @@ class Conv2d(Module):
     weight (out_channels, in_channels / groups, kh, kw), bias (out_channels,). `groups` splits
     both kinds of channels into that many groups, convolved separately (groups = in_channels:
     depthwise). kernel_size, stride, padding and dilation are ints or (height, width) pairs.
-    The weight starts He-normal with fan_in = in_channels / groups * kh * kw, the bias at 0
-    (torch's differ: see nn.init).
+    As in torch, padding may also be "valid" (no padding) or "same" (the output has the input's
+    size; stride 1 only): each side gets d (k - 1) / 2 zeros, and when d (k - 1) is odd the
+    extra one goes after (bottom, right), as torch does. The weight starts He-normal with
+    fan_in = in_channels / groups * kh * kw, the bias at 0 (torch's differ: see nn.init).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size: int | tuple[int, int],
-                 stride: int | tuple[int, int] = 1, padding: int | tuple[int, int] = 0,
-                 dilation: int | tuple[int, int] = 1, groups: int = 1, bias: bool = True,
-                 dtype: Any = np.float64) -> None:
+                 stride: int | tuple[int, int] = 1,
+                 padding: int | tuple[int, int] | str = 0, dilation: int | tuple[int, int] = 1,
+                 groups: int = 1, bias: bool = True, dtype: Any = np.float64) -> None:
         super().__init__()
         self.in_channels = positive_int(in_channels, "Conv2d in_channels")
         self.out_channels = positive_int(out_channels, "Conv2d out_channels")
         self.kernel_size = int_pair(kernel_size, "Conv2d kernel_size")
         self.stride = int_pair(stride, "Conv2d stride")
-        self.padding = int_pair(padding, "Conv2d padding", minimum=0)
         self.dilation = int_pair(dilation, "Conv2d dilation")
+        # `padding` keeps what was given ("same" stays "same", as torch's attribute does);
+        # `_sides` is the zeros before and after each of height and width.
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Conv2d padding string must be 'same' or 'valid', got "
+                                 f"{padding!r}")
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError(f"Conv2d padding='same' needs stride 1 (as in torch), got "
+                                 f"stride {self.stride}")
+            self.padding = padding
+            totals = [d * (k - 1) if padding == "same" else 0
+                      for d, k in zip(self.dilation, self.kernel_size, strict=True)]
+            self._sides = tuple((total // 2, total - total // 2) for total in totals)
+        else:
+            self.padding = int_pair(padding, "Conv2d padding", minimum=0)
+            self._sides = tuple((p, p) for p in self.padding)
         self.groups = positive_int(groups, "Conv2d groups")
         for name, channels in (("in_channels", self.in_channels),
                                ("out_channels", self.out_channels)):
@@ -147,14 +164,21 @@ class Conv2d(Module):
         self.bias = Parameter(np.zeros(self.out_channels, dtype)) if bias else None
 
     def forward(self, x: Any) -> ag.Value:
-        return ag.conv2d(layer_input(x, self.weight.dtype), self.weight, self.bias,
-                         stride=self.stride, padding=self.padding, dilation=self.dilation,
-                         groups=self.groups)
+        x = layer_input(x, self.weight.dtype)
+        (top, bottom), (left, right) = self._sides
+        padding = (top, left)
+        if (top, left) != (bottom, right):  # "same" with an odd d (k - 1): pad unevenly first
+            x = ag.pad(x, (left, right, top, bottom))
+            padding = (0, 0)
+        return ag.conv2d(x, self.weight, self.bias, stride=self.stride, padding=padding,
+                         dilation=self.dilation, groups=self.groups)
 
     def describe(self) -> str:
-        options = [f"{name} {size_text(value)}" for name, value, default in (
-            ("stride", self.stride, (1, 1)), ("padding", self.padding, (0, 0)),
-            ("dilation", self.dilation, (1, 1))) if value != default]
+        padding = self.padding if isinstance(self.padding, str) else size_text(self.padding)
+        options = [f"{name} {text}" for name, value, default, text in (
+            ("stride", self.stride, (1, 1), size_text(self.stride)),
+            ("padding", self.padding, (0, 0), padding),
+            ("dilation", self.dilation, (1, 1), size_text(self.dilation))) if value != default]
         options += [f"groups {self.groups}"] * (self.groups != 1)
         options += ["no bias"] * (self.bias is None)
         return (f"Conv2d({self.in_channels}→{self.out_channels}, "
@@ -230,21 +254,43 @@ class Embedding(Module):
 
     The weight starts N(0, 1), as torch's. Indices are integers (a float array or a Value is
     refused); one outside 0..num_embeddings-1 raises a ValueError naming it.
+
+    `padding_idx`, as in torch, marks a row for padding positions (negative counts from the
+    end; the attribute holds it from the start): that row starts at zeros and gets no
+    gradient, so it stays as it is while the others train. Its lookup still gives the row's
+    actual values, zeros unless it was set to something else.
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, dtype: Any = np.float64
-                 ) -> None:
+    def __init__(self, num_embeddings: int, embedding_dim: int,
+                 padding_idx: int | None = None, dtype: Any = np.float64) -> None:
         super().__init__()
         self.num_embeddings = positive_int(num_embeddings, "Embedding num_embeddings")
         self.embedding_dim = positive_int(embedding_dim, "Embedding embedding_dim")
+        if padding_idx is not None:
+            padding_idx = integer(padding_idx, "Embedding padding_idx")
+            if not -self.num_embeddings <= padding_idx < self.num_embeddings:
+                raise ValueError(f"Embedding padding_idx {padding_idx} is out of range for "
+                                 f"{self.num_embeddings} embeddings")
+            padding_idx %= self.num_embeddings
+        self.padding_idx = padding_idx
         shape = (self.num_embeddings, self.embedding_dim)
-        self.weight = Parameter(generator().standard_normal(shape).astype(floating_dtype(dtype)))
+        weight = generator().standard_normal(shape).astype(floating_dtype(dtype))
+        if padding_idx is not None:
+            weight[padding_idx] = 0
+        self.weight = Parameter(weight)
 
     def forward(self, indices: Any) -> ag.Value:
-        return ag.embedding(indices, self.weight)
+        rows = ag.embedding(indices, self.weight)
+        if self.padding_idx is None:
+            return rows
+        # The padding positions take the same values from a detached copy, so no gradient
+        # flows from them into the padding row.
+        keep = np.asarray(indices)[..., None] != self.padding_idx
+        return ag.where(np.broadcast_to(keep, rows.shape), rows, rows.detach())
 
     def describe(self) -> str:
-        return f"Embedding({self.num_embeddings}, {self.embedding_dim})"
+        padding = "" if self.padding_idx is None else f", padding_idx={self.padding_idx}"
+        return f"Embedding({self.num_embeddings}, {self.embedding_dim}{padding})"
 
 
 class Dropout(Module):

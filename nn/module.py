@@ -17,7 +17,7 @@ remembers which module made it; drawings group the graph into one cluster per mo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -49,6 +49,7 @@ class Module:
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())  # left out of state_dict
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "_forward_hooks", {})
         object.__setattr__(self, "_name", None)  # attribute name or index in the parent
@@ -98,15 +99,24 @@ class Module:
         self._modules.pop(name, None)
         object.__delattr__(self, name)
 
-    def register_buffer(self, name: str, array: np.ndarray | None) -> None:
+    def register_buffer(self, name: str, array: np.ndarray | None, persistent: bool = True
+                        ) -> None:
         """Register `array` as state that is saved but not trained (BatchNorm's running
         statistics): it is in `state_dict()`, not in `parameters()`, and `load_state_dict`
-        copies into it in place. Later assignments to `self.<name>` replace the buffer."""
+        copies into it in place. Later assignments to `self.<name>` replace the buffer.
+
+        With `persistent=False`, as in torch, the buffer is in `named_buffers()` but left out
+        of `state_dict()` and `load_state_dict()`: state derived from elsewhere (a cached
+        mask, say) that a checkpoint need not carry."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"a buffer name must be an identifier, got {name!r}")
         if name in self._parameters or name in self._modules:
             raise KeyError(f"{name!r} is already a parameter or sub-module of "
                            f"{type(self).__name__}")
+        if persistent:
+            self._non_persistent_buffers.discard(name)
+        else:
+            self._non_persistent_buffers.add(name)
         self._buffers[name] = None
         setattr(self, name, array)
 
@@ -250,23 +260,32 @@ class Module:
             for name, parameter in module._parameters.items():
                 yield dot + name, parameter
             for name, array in module._buffers.items():
-                if array is not None:
+                if array is not None and name not in module._non_persistent_buffers:
                     yield dot + name, array
             inside = ancestors | {id(module)}
             children = [(dot + name, child, inside) for name, child in module._modules.items()
                         if id(child) not in inside]  # a module inside itself: once
             stack.extend(reversed(children))
 
-    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+    def load_state_dict(self, state: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy `state` (dotted name -> array) into the parameters and buffers, all or nothing.
 
-        Every key and shape is checked before anything is written: a missing, unexpected,
-        non-numeric or mis-shaped entry raises KeyError/ValueError naming it, and leaves every
-        parameter as it was. Values are cast to each entry's dtype; buffers are written in
-        place (a batch_norm op holds on to its running statistics).
+        Every key and shape is checked before anything is written: a non-numeric or
+        mis-shaped entry raises ValueError naming it, and leaves every parameter as it was.
+        With `strict` (the default), so does a missing or unexpected entry (KeyError); with
+        `strict=False`, as in torch, those are skipped, e.g. to load a backbone into a model
+        with a new head. Values are cast to each entry's dtype; buffers are written in place
+        (a batch_norm op holds on to its running statistics).
+
+        Returns, as torch, the named tuple `(missing_keys, unexpected_keys)`: both empty
+        unless `strict=False` let some through.
         """
         targets = dict(self._state_targets())
-        check_entry_names(targets, state, "load_state_dict")
+        if strict:
+            check_entry_names(targets, state, "load_state_dict")
+        incompatible = IncompatibleKeys([name for name in targets if name not in state],
+                                        [name for name in state if name not in targets])
+        targets = {name: target for name, target in targets.items() if name in state}
         arrays = {}
         for name, target in targets.items():
             array = np.asarray(state[name])
@@ -288,6 +307,15 @@ class Module:
                 target.data = data  # assigned: a graph built before refuses backward
             else:  # a scalar Value keeps a Python float
                 target.data = float(arrays[name])
+        return incompatible
+
+
+class IncompatibleKeys(NamedTuple):
+    """What `load_state_dict` returns, as torch's: the module's entries that `state` lacked,
+    and the entries of `state` the module has no place for."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
 
 
 class HookHandle:

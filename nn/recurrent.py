@@ -157,19 +157,22 @@ class RNN(RNNBase):
 
 class LSTM(RNNBase):
     """A long short-term memory layer, as torch.nn.LSTM (gates i, f, g, o): c_t = f c_(t-1)
-    + i g, h_t = o tanh(c_t). `forward(x, hx=None)`, hx = (h0, c0), returns
+    + i g, h_t = o tanh(c_t). `forward(x, hx=None)`, hx = (h0, c0) or [h0, c0], returns
     (output, (h_n, c_n)); see the module docstring for the shapes and RNNBase for the
     initialisation."""
 
     gates = 4
 
-    def forward(self, x: Any, hx: tuple[Any, Any] | None = None
+    def forward(self, x: Any, hx: tuple[Any, Any] | list[Any] | None = None
                 ) -> tuple[ag.Value, tuple[ag.Value, ag.Value]]:
         x, batched = self.sequence(x)
         if hx is None:
             hx = (None, None)
-        elif not (isinstance(hx, tuple) and len(hx) == 2):
-            raise TypeError(f"LSTM: hx must be a tuple (h0, c0), got {type(hx).__name__}")
+        elif not isinstance(hx, (tuple, list)):  # torch takes either: it only indexes hx
+            raise TypeError(f"LSTM: hx must be a tuple (h0, c0) or a list [h0, c0], got "
+                            f"{type(hx).__name__}")
+        elif len(hx) != 2:
+            raise ValueError(f"LSTM: hx must hold two states (h0, c0), got {len(hx)}")
         h0, c0 = (self.initial_state(s, name, x, batched)
                   for s, name in zip(hx, ("h0", "c0"), strict=True))
         states = ag.lstm(x, h0, c0, *self.weights(), batch_first=self.batch_first)

@@ -6,6 +6,7 @@ subclasses here; their torch twins (built inside make_torch, since torch may be 
 same attribute names, so the state_dict keys agree.
 """
 
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -16,6 +17,19 @@ import nn
 
 def labels(high: int, shape: tuple[int, ...]):
     return lambda rng: rng.integers(0, high, shape)
+
+
+def quiet_same_conv(torch, *args, **kwargs):
+    """torch.nn.Conv2d(*args, padding="same", **kwargs), without the UserWarning that torch
+    gives (once) for uneven padding: that it pads a copy of the input, as ours does too."""
+
+    class Conv2d(torch.nn.Conv2d):
+        def forward(self, x):
+            with warnings.catch_warnings():
+                warnings.filterwarnings("ignore", "Using padding='same'", UserWarning)
+                return super().forward(x)
+
+    return Conv2d(*args, padding="same", **kwargs)
 
 
 # -- convolution and pooling -------------------------------------------------------------------
@@ -39,6 +53,19 @@ module_case("Conv2d no bias, float32", make=lambda: nn.Conv2d(2, 4, 3, bias=Fals
                                                               dtype=np.float32),
             make_torch=lambda torch: torch.nn.Conv2d(2, 4, 3, bias=False),
             inputs=[(3, 2, 6, 6)], dtype=np.float32, rtol=1e-5, atol=1e-5)
+module_case("Conv2d padding same, kernel 3", make=lambda: nn.Conv2d(2, 3, 3, padding="same"),
+            make_torch=lambda torch: torch.nn.Conv2d(2, 3, 3, padding="same"),
+            inputs=[(2, 2, 5, 6)])
+module_case("Conv2d padding same, kernel (2, 4): uneven sides",
+            make=lambda: nn.Conv2d(2, 3, (2, 4), padding="same"),
+            make_torch=lambda torch: quiet_same_conv(torch, 2, 3, (2, 4)),
+            inputs=[(2, 2, 5, 6)])
+module_case("Conv2d padding same, kernel 2, dilation (1, 3), groups 2",
+            make=lambda: nn.Conv2d(2, 4, 2, padding="same", dilation=(1, 3), groups=2),
+            make_torch=lambda torch: quiet_same_conv(torch, 2, 4, 2, dilation=(1, 3), groups=2),
+            inputs=[(2, 2, 5, 7)])
+module_case("Conv2d padding valid, stride 2", make=lambda: nn.Conv2d(2, 3, 3, 2, "valid"),
+            make_torch=lambda torch: torch.nn.Conv2d(2, 3, 3, 2, "valid"), inputs=[(2, 2, 7, 6)])
 module_case("MaxPool2d", make=lambda: nn.MaxPool2d(2),
             make_torch=lambda torch: torch.nn.MaxPool2d(2), inputs=[(2, 3, 6, 7)])
 module_case("MaxPool2d 3, stride 2, padding 1", make=lambda: nn.MaxPool2d(3, stride=2, padding=1),
@@ -64,6 +91,9 @@ module_case("Embedding float32, repeated indices", make=lambda: nn.Embedding(4, 
                                                                               dtype=np.float32),
             make_torch=lambda torch: torch.nn.Embedding(4, 5), inputs=[labels(4, (20,))],
             dtype=np.float32, rtol=1e-6, atol=1e-6)
+module_case("Embedding padding_idx -2", make=lambda: nn.Embedding(6, 3, padding_idx=-2),
+            make_torch=lambda torch: torch.nn.Embedding(6, 3, padding_idx=-2),
+            inputs=[labels(6, (5, 4))])
 module_case("Dropout", make=nn.Dropout, make_torch=lambda torch: torch.nn.Dropout(),
             inputs=[(4, 5)], stochastic=True)
 module_case("Identity", make=nn.Identity, make_torch=lambda torch: torch.nn.Identity(),

@@ -1,6 +1,8 @@
 """Sequential, ModuleList and ModuleDict: registration, state_dict keys, the list and mapping
 interfaces, and errors."""
 
+from collections import OrderedDict
+
 import numpy as np
 import pytest
 
@@ -169,3 +171,95 @@ def test_a_module_list_model_trains_every_registered_parameter():
     out.sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     assert len(list(model.parameters())) == 6
+
+
+# -- torch's list operations, checked against torch --------------------------------------------
+def _describe(container):
+    """The state_dict keys with each layer's input width, to follow which layer went where."""
+    return [(key, value.shape) for key, value in container.state_dict().items()]
+
+
+def _torch_describe(container):
+    return [(key, tuple(value.shape)) for key, value in container.state_dict().items()]
+
+
+def _pair(torch, kind, widths):
+    """The same stack of Linear(w, w) layers (ReLU for 0) in our nn and in torch."""
+    def layers(lib):
+        return [lib.Linear(w, w) if w else lib.ReLU() for w in widths]
+
+    if kind == "ModuleList":
+        return nn.ModuleList(layers(nn)), torch.nn.ModuleList(layers(torch.nn))
+    return nn.Sequential(*layers(nn)), torch.nn.Sequential(*layers(torch.nn))
+
+
+@pytest.mark.parametrize("kind", ["Sequential", "ModuleList"])
+def test_insert_pop_setitem_and_delitem_renumber_the_keys_as_torch(kind):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch, kind, [1, 0, 2])
+    steps = [
+        lambda m, lib: m.insert(2, lib.Linear(3, 3)),  # torch.nn.ModuleList: index >= 0
+        lambda m, lib: m.insert(len(m), lib.Linear(4, 4)),
+        lambda m, lib: m.insert(0, lib.Linear(5, 5)),
+        lambda m, lib: m.pop(1),
+        lambda m, lib: m.pop(-2),
+        lambda m, lib: m.__setitem__(1, lib.Linear(6, 6)),
+        lambda m, lib: m.__delitem__(0),
+        lambda m, lib: m.pop(slice(0, 2)),
+    ]
+    for step in steps:
+        popped, torch_popped = step(ours, nn), step(theirs, torch.nn)
+        assert _describe(ours) == _torch_describe(theirs)
+        if isinstance(torch_popped, torch.nn.Module) and torch_popped is not theirs:
+            assert _describe(popped) == _torch_describe(torch_popped)
+
+
+def test_sequential_insert_returns_itself_and_checks_the_index_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch, "Sequential", [1, 2])
+    assert ours.insert(-2, nn.Linear(3, 3)) is ours
+    assert theirs.insert(-2, torch.nn.Linear(3, 3)) is theirs
+    assert _describe(ours) == _torch_describe(theirs)
+    for index in (4, -4):
+        with pytest.raises(IndexError):
+            theirs.insert(index, torch.nn.ReLU())
+        with pytest.raises(IndexError, match=f"insert index {index} is out of range"):
+            ours.insert(index, nn.ReLU())
+    with pytest.raises(TypeError, match="Sequential takes Modules, got int to insert"):
+        ours.insert(0, 3)
+
+
+def test_sequential_setitem_keeps_a_layers_name_and_delitem_renumbers_names_as_torch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential({"a": nn.Linear(1, 1), "b": nn.ReLU(), "c": nn.Linear(2, 2)})
+    theirs = torch.nn.Sequential(OrderedDict(a=torch.nn.Linear(1, 1), b=torch.nn.ReLU(),
+                                             c=torch.nn.Linear(2, 2)))
+    ours[-1], theirs[-1] = nn.Linear(3, 3), torch.nn.Linear(3, 3)
+    assert _describe(ours) == _torch_describe(theirs)
+    assert list(ours._modules) == list(theirs._modules) == ["a", "b", "c"]
+    del ours[1], theirs[1]
+    assert _describe(ours) == _torch_describe(theirs)
+    assert list(ours._modules) == list(theirs._modules) == ["0", "1"]
+    with pytest.raises(IndexError, match="index 2 is out of range"):
+        ours[2] = nn.ReLU()
+    with pytest.raises(TypeError, match="Sequential takes Modules, got str at 0"):
+        ours[0] = "relu"
+
+
+def test_module_list_plus_is_a_new_list_and_plus_equals_extends_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch, "ModuleList", [1, 2])
+    combined = ours + [nn.Linear(3, 3)]  # noqa: RUF005 (the operator under test)
+    torch_combined = theirs + [torch.nn.Linear(3, 3)]  # noqa: RUF005
+    assert isinstance(combined, nn.ModuleList) and combined is not ours
+    assert _describe(combined) == _torch_describe(torch_combined)
+    assert combined[0] is ours[0] and len(ours) == 2
+    assert _describe(ours + ours) == _torch_describe(theirs + theirs)
+    same = ours
+    ours += [nn.Linear(4, 4)]
+    theirs += [torch.nn.Linear(4, 4)]
+    assert ours is same and _describe(ours) == _torch_describe(theirs)
+    with pytest.raises(TypeError, match="ModuleList \\+ takes an iterable of Modules, got Linear"):
+        ours + nn.Linear(1, 1)
+    with pytest.raises(TypeError, match="ModuleList takes Modules, got int"):
+        ours + [1]  # noqa: RUF005

@@ -1,6 +1,8 @@
 """nn.data: TensorDataset and DataLoader (batches, len, shuffling per epoch, seeds), and the
 same batches as torch's DataLoader."""
 
+import collections
+
 import numpy as np
 import pytest
 
@@ -137,9 +139,91 @@ def test_a_list_of_tuples_is_a_dataset():
     np.testing.assert_array_equal(yb, [0, 1, 2])
 
 
-def test_dataset_items_that_are_not_tuples_are_refused():
-    with pytest.raises(TypeError, match=r"dataset\[0\] is a ndarray.*tuple of fields"):
-        epoch(DataLoader([np.zeros(2)] * 3, batch_size=2))
+def test_samples_that_are_not_arrays_or_containers_are_refused_by_name():
+    with pytest.raises(TypeError, match=r"dataset\[1\]\[0\] is a NoneType; a sample holds"):
+        epoch(DataLoader([(1, 2), (None, 3)], batch_size=2))
+
+
+def test_samples_that_disagree_in_their_keys_are_refused_by_name():
+    with pytest.raises(ValueError, match=r"dataset\[1\] has the keys \['y'\], but dataset\[0\] "
+                                         r"has the keys \['x'\]"):
+        epoch(DataLoader([{"x": 1}, {"y": 2}], batch_size=2))
+    with pytest.raises(ValueError, match=r"dataset\[1\] is a int, but dataset\[0\] has the keys"):
+        epoch(DataLoader([{"x": 1}, 2], batch_size=2))
+
+
+class Items:
+    """Five samples made by `make(i)`, in torch's and our loaders alike."""
+
+    def __init__(self, make):
+        self.make = make
+
+    def __len__(self) -> int:
+        return 5
+
+    def __getitem__(self, i: int):
+        return self.make(i)
+
+
+def _as_numpy(batch):
+    """A torch batch with its tensors as numpy arrays and its structure kept."""
+    if isinstance(batch, dict):
+        return {key: _as_numpy(value) for key, value in batch.items()}
+    if isinstance(batch, (tuple, list)):
+        values = [_as_numpy(value) for value in batch]
+        return type(batch)(*values) if hasattr(batch, "_fields") else type(batch)(values)
+    return batch.numpy()
+
+
+def _assert_same(mine, expected):
+    """The same structure (dict keys, sequence lengths) and the same arrays and dtypes."""
+    if isinstance(expected, dict):
+        assert isinstance(mine, dict) and list(mine) == list(expected)
+        for key in expected:
+            _assert_same(mine[key], expected[key])
+    elif isinstance(expected, (tuple, list)):
+        assert isinstance(mine, (tuple, list)) and len(mine) == len(expected)
+        for mine_item, expected_item in zip(mine, expected, strict=True):
+            _assert_same(mine_item, expected_item)
+    else:
+        assert isinstance(mine, np.ndarray) and mine.dtype == expected.dtype
+        np.testing.assert_array_equal(mine, expected)
+
+
+@pytest.mark.parametrize("make", [
+    lambda i: np.array([i, 2.0 * i]),
+    lambda i: float(i),
+    lambda i: {"image": np.full((2, 2), i), "label": i},
+    lambda i: [np.array([i, -i]), i / 2],
+    lambda i: {"pair": (np.array([i]), i), "weight": 0.5},
+], ids=["array", "number", "dict", "list", "nested"])
+def test_samples_are_collated_as_torchs_default_collate(make):
+    torch = pytest.importorskip("torch")
+    mine = epoch(DataLoader(Items(make), batch_size=2))
+    expected = [_as_numpy(batch) for batch in torch.utils.data.DataLoader(Items(make),
+                                                                         batch_size=2)]
+    assert len(mine) == len(expected) == 3
+    for batch, torch_batch in zip(mine, expected, strict=True):
+        _assert_same(batch, torch_batch)
+
+
+def test_named_tuple_samples_give_named_tuples_of_batches_as_torch():
+    torch = pytest.importorskip("torch")
+    Pair = collections.namedtuple("Pair", "x y")
+    data = Items(lambda i: Pair(np.array([i, i]), i))
+    batch = next(iter(DataLoader(data, batch_size=3)))
+    torch_batch = next(iter(torch.utils.data.DataLoader(data, batch_size=3)))
+    assert type(batch) is type(torch_batch) is Pair
+    _assert_same(batch, _as_numpy(torch_batch))
+
+
+def test_single_array_samples_give_a_batch_array_and_lists_give_lists():
+    xb, = epoch(DataLoader(Items(lambda i: np.array([i, i])), batch_size=5))
+    assert isinstance(xb, np.ndarray) and xb.shape == (5, 2)
+    batch = next(iter(DataLoader(Items(lambda i: [i, -i]), batch_size=2)))
+    assert isinstance(batch, list) and [b.tolist() for b in batch] == [[0, 1], [0, -1]]
+    batch = next(iter(DataLoader(Items(lambda i: (i, f"s{i}")), batch_size=2)))
+    assert isinstance(batch, tuple) and batch[1] == ["s0", "s1"]  # strings stay a list
 
 
 def test_samples_with_different_field_counts_are_refused():
@@ -149,7 +233,8 @@ def test_samples_with_different_field_counts_are_refused():
 
 def test_samples_with_different_shapes_in_one_field_name_the_field():
     data = [(np.zeros(2), 0), (np.zeros(3), 1)]
-    with pytest.raises(ValueError, match=r"field 0 .* shapes \[\(2,\), \(3,\)\]"):
+    with pytest.raises(ValueError, match=r"dataset\[1\]\[0\] has shape \(3,\), but "
+                                         r"dataset\[0\]\[0\] has shape \(2,\)"):
         epoch(DataLoader(data, batch_size=2))
 
 

@@ -215,6 +215,43 @@ def test_conv2d_refuses_bad_arguments_by_name(arguments, message):
         nn.Conv2d(*arguments)
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")  # torch's, uneven sides
+@pytest.mark.parametrize(("kernel", "dilation"), [(3, 1), (4, 1), ((2, 5), (3, 2)), (1, 1)])
+def test_conv2d_padding_same_keeps_the_size_and_equals_torchs(kernel, dilation):
+    torch = pytest.importorskip("torch")
+    layer = nn.Conv2d(2, 3, kernel, padding="same", dilation=dilation)
+    theirs = torch.nn.Conv2d(2, 3, kernel, padding="same", dilation=dilation).double()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in layer.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((2, 2, 6, 7))
+    out = layer(x)
+    assert out.shape == (2, 3, 6, 7)
+    np.testing.assert_allclose(out.numpy(), theirs(torch.from_numpy(x)).detach().numpy(),
+                               rtol=1e-12, atol=1e-12)
+    assert layer.padding == theirs.padding == "same"
+
+
+def test_conv2d_padding_valid_is_no_padding():
+    x = np.random.default_rng(0).standard_normal((1, 2, 5, 5))
+    layer = nn.Conv2d(2, 3, 3, padding="valid")
+    plain = nn.Conv2d(2, 3, 3)
+    plain.load_state_dict(layer.state_dict())
+    np.testing.assert_array_equal(layer(x).numpy(), plain(x).numpy())
+    assert layer.describe() == "Conv2d(2→3, 3×3, padding valid)"
+    assert nn.Conv2d(2, 3, 3, padding="same").describe() == "Conv2d(2→3, 3×3, padding same)"
+
+
+def test_conv2d_refuses_same_padding_with_a_stride_and_unknown_padding_strings_as_torch():
+    torch = pytest.importorskip("torch")
+    with pytest.raises(ValueError):
+        torch.nn.Conv2d(2, 3, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match=r"padding='same' needs stride 1.*stride \(1, 2\)"):
+        nn.Conv2d(2, 3, 3, stride=(1, 2), padding="same")
+    with pytest.raises(ValueError):
+        torch.nn.Conv2d(2, 3, 3, padding="full")
+    with pytest.raises(ValueError, match="padding string must be 'same' or 'valid', got 'full'"):
+        nn.Conv2d(2, 3, 3, padding="full")
+
+
 def test_conv2d_refuses_an_integer_dtype():
     with pytest.raises(TypeError, match="floating"):
         nn.Conv2d(1, 1, 1, dtype=np.int32)
@@ -298,6 +335,48 @@ def test_embedding_weights_start_standard_normal_in_its_dtype():
     layer = nn.Embedding(1000, 100, dtype=np.float32)
     assert layer.weight.dtype == np.float32
     np.testing.assert_allclose(layer.weight.numpy().std(), 1.0, rtol=0.01)
+
+
+@pytest.mark.parametrize("padding_idx", [1, -1])
+def test_embedding_padding_row_starts_at_zero_and_gets_no_gradient_as_torch(padding_idx):
+    torch = pytest.importorskip("torch")
+    layer = nn.Embedding(4, 3, padding_idx=padding_idx)
+    theirs = torch.nn.Embedding(4, 3, padding_idx=padding_idx).double()
+    assert layer.padding_idx == theirs.padding_idx == padding_idx % 4
+    np.testing.assert_array_equal(layer.weight.numpy()[padding_idx], np.zeros(3))
+    np.testing.assert_array_equal(theirs.weight.detach().numpy()[padding_idx], np.zeros(3))
+    with torch.no_grad():  # set non-zero: both look up the row's actual values
+        theirs.weight[padding_idx] = torch.tensor([1.0, 2.0, 3.0])
+    layer.load_state_dict({"weight": theirs.weight.detach().numpy()})
+    indices = np.array([[0, 1, 3], [1, 2, 1]])
+    upstream = np.random.default_rng(0).standard_normal((2, 3, 3))
+    out = layer(indices)
+    (out * upstream).sum().backward()
+    torch_out = theirs(torch.from_numpy(indices))
+    (torch_out * torch.from_numpy(upstream)).sum().backward()
+    np.testing.assert_array_equal(out.numpy(), torch_out.detach().numpy())
+    np.testing.assert_allclose(layer.weight.grad, theirs.weight.grad.numpy(), rtol=1e-12)
+    np.testing.assert_array_equal(layer.weight.grad[padding_idx], np.zeros(3))
+
+
+def test_embedding_padding_row_stays_put_while_the_others_train():
+    layer = nn.Embedding(3, 2, padding_idx=0)
+    before = layer.weight.numpy().copy()
+    optimizer = nn.optim.SGD(layer.parameters(), lr=0.5)
+    layer(np.array([0, 1, 0])).sum().backward()
+    optimizer.step()
+    np.testing.assert_array_equal(layer.weight.numpy()[0], before[0])
+    np.testing.assert_array_equal(layer.weight.numpy()[1], before[1] - 0.5)
+    np.testing.assert_array_equal(layer.weight.numpy()[2], before[2])
+
+
+def test_embedding_refuses_a_padding_idx_out_of_range_and_describes_it():
+    for padding_idx in (3, -4):
+        with pytest.raises(ValueError, match=f"padding_idx {padding_idx} is out of range for 3"):
+            nn.Embedding(3, 2, padding_idx=padding_idx)
+    with pytest.raises(TypeError, match=r"padding_idx must be an integer, got 1\.0"):
+        nn.Embedding(3, 2, padding_idx=1.0)
+    assert nn.Embedding(3, 2, padding_idx=-1).describe() == "Embedding(3, 2, padding_idx=2)"
 
 
 def test_embedding_refuses_float_indices_and_indices_out_of_range():

@@ -286,3 +286,85 @@ def test_assigning_a_non_module_to_a_sub_module_is_refused():
         model.hidden = "not a layer"
     model.hidden = None  # as torch: None is allowed, and unregisters it
     assert "hidden.weight" not in model.state_dict()
+
+
+def test_load_state_dict_returns_empty_incompatible_keys_when_strict():
+    model = WithStatistics()
+    result = model.load_state_dict(model.state_dict())
+    assert result == ([], []) and result.missing_keys == [] and result.unexpected_keys == []
+
+
+def test_strict_load_state_dict_still_names_a_missing_entry():
+    model = WithStatistics()
+    state = model.state_dict()
+    del state["count"]
+    with pytest.raises(KeyError, match=r"missing entries \['count'\]"):
+        model.load_state_dict(state)
+
+
+def _edited_state(model):
+    """The model's state with "child.bias" dropped, an extra entry and new values elsewhere."""
+    state = {name: array + 1 for name, array in model.state_dict().items()}
+    del state["child.bias"]
+    state["extra.weight"] = np.zeros(3)
+    return state
+
+
+def test_non_strict_load_state_dict_skips_missing_and_unexpected_keys_as_torch():
+    torch = pytest.importorskip("torch")
+    model = WithStatistics()
+    bias = model.child.bias.data.copy()
+    state = _edited_state(model)
+    result = model.load_state_dict(state, strict=False)
+
+    theirs = torch.nn.Module()
+    theirs.weight = torch.nn.Parameter(torch.ones(2))
+    theirs.register_buffer("running", torch.zeros(2))
+    theirs.register_buffer("count", torch.tensor(0))
+    theirs.child = torch.nn.Linear(2, 1)
+    expected = theirs.load_state_dict({k: torch.as_tensor(v) for k, v in state.items()},
+                                      strict=False)
+    assert result == (expected.missing_keys, expected.unexpected_keys)
+    assert result.missing_keys == ["child.bias"] and result.unexpected_keys == ["extra.weight"]
+    np.testing.assert_array_equal(model.weight.data, [2.0, 2.0])
+    np.testing.assert_array_equal(model.child.bias.data, bias)
+
+
+def test_non_strict_load_state_dict_still_checks_shapes_and_writes_nothing():
+    model = WithStatistics()
+    before = model.state_dict()
+    state = _edited_state(model)
+    state["running"] = np.zeros(5)
+    with pytest.raises(ValueError, match=r"'running' has shape \(5,\), but the buffer"):
+        model.load_state_dict(state, strict=False)
+    for name, array in model.state_dict().items():
+        np.testing.assert_array_equal(array, before[name])
+
+
+class WithCache(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("saved", np.zeros(2))
+        self.register_buffer("cache", np.ones(3), persistent=False)
+
+
+def test_a_non_persistent_buffer_is_a_buffer_but_not_in_the_state_dict_as_torch():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.Module()
+    theirs.register_buffer("saved", torch.zeros(2))
+    theirs.register_buffer("cache", torch.ones(3), persistent=False)
+    model = nn.Sequential(WithCache())
+    torch_model = torch.nn.Sequential(theirs)
+    assert [name for name, _ in model.named_buffers()] == [
+        name for name, _ in torch_model.named_buffers()] == ["0.saved", "0.cache"]
+    assert list(model.state_dict()) == list(torch_model.state_dict()) == ["0.saved"]
+    model.load_state_dict({"0.saved": np.full(2, 4.0)})  # strict: "0.cache" is not expected
+    np.testing.assert_array_equal(model[0].cache, np.ones(3))
+
+
+def test_reassigning_a_non_persistent_buffer_keeps_it_out_of_the_state_dict():
+    model = WithCache()
+    model.cache = np.zeros(4)
+    assert list(model.state_dict()) == ["saved"]
+    model.register_buffer("cache", np.zeros(4))  # registered again, persistent
+    assert list(model.state_dict()) == ["saved", "cache"]

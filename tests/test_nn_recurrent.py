@@ -243,8 +243,26 @@ def test_lstm_names_a_wrong_c0():
 
 
 def test_lstm_initial_state_must_be_a_pair():
-    with pytest.raises(TypeError, match="hx must be a tuple \\(h0, c0\\), got ndarray"):
+    with pytest.raises(TypeError, match="hx must be a tuple \\(h0, c0\\) or a list \\[h0, c0\\], "
+                                        "got ndarray"):
         nn.LSTM(3, 4)(np.zeros((5, 2, 3)), np.zeros((1, 2, 4)))
+    with pytest.raises(ValueError, match="hx must hold two states \\(h0, c0\\), got 3"):
+        nn.LSTM(3, 4)(np.zeros((5, 2, 3)), [np.zeros((1, 2, 4))] * 3)
+
+
+def test_lstm_takes_hx_as_a_list_as_torch():
+    torch = pytest.importorskip("torch")
+    nn.manual_seed(0)
+    lstm = nn.LSTM(3, 4)
+    theirs = torch.nn.LSTM(3, 4).double()
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in lstm.state_dict().items()})
+    x, h0, c0 = sequence(5, 2, 3), sequence(1, 2, 4, seed=1), sequence(1, 2, 4, seed=2)
+    output, (h_n, c_n) = lstm(x, [h0, c0])
+    torch_output, (torch_h_n, torch_c_n) = theirs(
+        torch.from_numpy(x), [torch.from_numpy(h0), torch.from_numpy(c0)])
+    for mine, expected in ((output, torch_output), (h_n, torch_h_n), (c_n, torch_c_n)):
+        np.testing.assert_allclose(mine.numpy(), expected.detach().numpy(), rtol=1e-12,
+                                   atol=1e-14)
 
 
 # -- the autograd functions' argument checks -----------------------------------------------------
