@@ -174,8 +174,10 @@ def input_gradient(dy: np.ndarray, weight: np.ndarray, shape: tuple[int, ...], w
     out = reusable(memory, (n, groups, kh * kw * (c // groups), run), dtype)
     dcols = columns_gradient(wide, weight, groups, out)
     dcols = dcols.reshape(n, groups, kh * kw, c // groups, run)
-    dxp = np.zeros((n, groups, c // groups, height * width), dtype=dcols.dtype)
-    for k in range(kh * kw):
+    dxp = np.empty((n, groups, c // groups, height * width), dtype=dcols.dtype)
+    dxp[..., :run] = dcols[:, :, 0]  # offset (0, 0) starts the sum: no pass over zeros
+    dxp[..., run:] = 0
+    for k in range(1, kh * kw):
         start = dh * (k // kw) * width + dw * (k % kw)
         length = min(run, height * width - start)
         dxp[..., start:start + length] += dcols[:, :, k, :, :length]
@@ -376,7 +378,9 @@ def chosen_elements(x: np.ndarray, out: np.ndarray, window: Window
     """
     slices = window_slices(x, window)
     xp = padded(x, window.padding, np.nan)
-    unclaimed = np.ones(out.shape, dtype=bool)  # windows whose maximum no offset held so far
+    # the windows whose maximum no offset held so far; None: all of them (the first offset's
+    # comparison then gives it in one pass, instead of an array of ones and two)
+    unclaimed = None
     last_nans = [None] * len(slices)
     if out.size and np.isnan(out.min()):  # one pass, no temporary, rules nans out
         nan_windows = np.isnan(out)
@@ -389,10 +393,13 @@ def chosen_elements(x: np.ndarray, out: np.ndarray, window: Window
     for k, (rows, cols) in enumerate(slices):
         if k < len(slices) - 1:
             chosen = xp[..., rows, cols] == out
-            chosen &= unclaimed
-            unclaimed ^= chosen
+            if unclaimed is None:
+                unclaimed = ~chosen
+            else:
+                chosen &= unclaimed
+                unclaimed ^= chosen
         else:  # the windows left hold their maximum here
-            chosen = unclaimed
+            chosen = np.ones(out.shape, dtype=bool) if unclaimed is None else unclaimed
         if last_nans[k] is not None:
             chosen |= last_nans[k]
         yield rows, cols, chosen

@@ -328,7 +328,17 @@ class Relu(Op):
     name = "relu"
     # `not x <= 0` rather than `x > 0`: nan stays nan, as np.maximum and torch give
     forward = float_or_array(lambda x: 0.0 if x <= 0.0 else x, lambda x: np.maximum(x, 0))
-    vjps = (lambda g, out, x: g * nonzero(out),)
+
+    def vjp(g, out, x):
+        if type(g) is np.ndarray and type(out) is np.ndarray:  # g has out's shape
+            # The mask cast to g's dtype once, then multiplied in place: g * bool-mask casts
+            # the mask chunk by chunk inside the multiply (0.85 of the time at 64x8x26x26).
+            mask = (out != 0).astype(g.dtype)
+            mask *= g
+            return mask
+        return g * nonzero(out)
+
+    vjps = (vjp,)
 
 
 class Tanh(Op):
