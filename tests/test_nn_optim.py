@@ -676,3 +676,21 @@ def test_the_state_of_another_kind_of_optimizer_is_refused():
     with pytest.raises(KeyError, match=r"lacks the hyperparameters \['momentum', 'dampening', "
                                        r"'nesterov'\]"):
         sgd.load_state_dict(adam.state_dict())
+
+
+@pytest.mark.parametrize("make", [
+    lambda ps: nn.optim.SGD(ps, lr=0.1), lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9),
+    lambda ps: nn.optim.Adam(ps), lambda ps: nn.optim.AdamW(ps), lambda ps: nn.optim.RMSprop(ps)])
+@pytest.mark.parametrize("grad", [np.ones(2), np.ones((2, 3)), 1.0])
+def test_a_gradient_of_another_shape_is_refused_not_broadcast(make, grad):
+    """torch refuses the assignment; here the step refuses it, before changing anything."""
+    p = nn.Parameter(np.zeros((3, 2)), name="weight")
+    optimizer = make([p])
+    p.grad = np.ones((3, 2))
+    optimizer.step()  # the first step (SGD's fast path starts at the second)
+    before = np.array(p.data)
+    p.grad = grad
+    with pytest.raises(ValueError, match=r"parameter 0 of group 0 \(weight\) has a .grad of "
+                                         r"shape .*, but its data has shape \(3, 2\)"):
+        optimizer.step()
+    np.testing.assert_array_equal(p.data, before)

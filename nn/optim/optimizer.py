@@ -159,25 +159,39 @@ class Optimizer:
     def step(self) -> None:
         """Update every parameter that has a gradient, with its group's hyperparameters."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state.get(p)
-                if state is None:
-                    state = {}
-                scratch = self._scratch.get(p)
-                if scratch is None:
-                    scratch = self._scratch[p] = Scratch()
-                data = p.data
-                if isinstance(data, np.ndarray):
-                    self.update(group, state, data, np.asarray(p.grad), scratch)
-                    p.data = data  # in place, but assigned: a graph built before refuses backward
-                else:  # a Python float: update a 0-d copy and store it back
-                    data = np.array(data, dtype=np.float64)
-                    self.update(group, state, data, np.array(p.grad, dtype=np.float64), scratch)
-                    p.data = float(data)
-                if state and p not in self.state:
-                    self.state[p] = state
+            self.step_group(group)
+
+    def step_group(self, group: dict[str, Any]) -> None:
+        """Update the parameters of one group that have a gradient (a subclass may take a
+        faster path for some hyperparameters, and come back here for the others)."""
+        for p in group["params"]:
+            if p.grad is not None:
+                self.step_param(group, p)
+
+    def step_param(self, group: dict[str, Any], p: ag.Value) -> None:
+        """Update one parameter that has a gradient, with `group`'s hyperparameters."""
+        if np.shape(p.grad) != np.shape(p.data):  # broadcast, it would update silently wrong
+            where = (f"parameter {group['params'].index(p)} of group "
+                     f"{self.param_groups.index(group)} ({p.name or 'unnamed'})")
+            raise ValueError(f"{where} has a .grad of shape {np.shape(p.grad)}, but its data has "
+                             f"shape {np.shape(p.data)}; a gradient must have its parameter's "
+                             f"shape")
+        state = self.state.get(p)
+        if state is None:
+            state = {}
+        scratch = self._scratch.get(p)
+        if scratch is None:
+            scratch = self._scratch[p] = Scratch()
+        data = p.data
+        if isinstance(data, np.ndarray):
+            self.update(group, state, data, np.asarray(p.grad), scratch)
+            p.data = data  # in place, but assigned: a graph built before refuses backward
+        else:  # a Python float: update a 0-d copy and store it back
+            data = np.array(data, dtype=np.float64)
+            self.update(group, state, data, np.array(p.grad, dtype=np.float64), scratch)
+            p.data = float(data)
+        if state and p not in self.state:
+            self.state[p] = state
 
     def update(self, group: dict[str, Any], state: dict[str, Any], param: np.ndarray,
                grad: np.ndarray, scratch: Scratch) -> None:

@@ -37,6 +37,29 @@ class SGD(Optimizer):
     def state_keys(self, group: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
         return ("momentum_buffer",) if group["momentum"] else (), ("momentum_buffer",)
 
+    def step_group(self, group: dict[str, Any]) -> None:
+        """Plain SGD (no momentum, no weight decay) takes a shorter path: p -= lr * grad needs
+        no state and one work array, so the per-parameter Python of `Optimizer.step_param` is
+        cut to the two array operations (the same ones `update` does: equal results)."""
+        if group["momentum"] or group["weight_decay"]:
+            super().step_group(group)
+            return
+        lr, scratches = group["lr"], self._scratch
+        for p in group["params"]:
+            grad = p.grad
+            if grad is None:
+                continue
+            data = p.data
+            scratch = scratches.get(p)
+            if (type(data) is not np.ndarray or type(grad) is not np.ndarray or scratch is None
+                    or grad.shape != data.shape):
+                self.step_param(group, p)  # a float parameter, its first step, or an error
+                continue
+            s = scratch(0, data)
+            np.multiply(grad, lr, out=s)
+            data -= s
+            p.data = data  # in place, but assigned: a graph built before refuses backward
+
     def update(self, group: dict[str, Any], state: dict[str, Any], param: np.ndarray,
                grad: np.ndarray, scratch: Scratch) -> None:
         lr, momentum, weight_decay = group["lr"], group["momentum"], group["weight_decay"]
