@@ -51,19 +51,28 @@ class detect_anomaly:  # noqa: N801 - used like a function: `with detect_anomaly
 
     __slots__ = ("previous", "sites")
 
+    def __init__(self) -> None:
+        # the block this one was entered in, once per entry: an object may be entered again
+        # inside itself
+        self.previous: list[detect_anomaly | None] = []
+
     def __enter__(self) -> detect_anomaly:
-        self.previous = previous = _local.block
-        # op -> where it was made; weak: a block must not keep the graphs it has seen alive
-        self.sites: weakref.WeakKeyDictionary[Value, Site] = (
-            weakref.WeakKeyDictionary() if previous is None else previous.sites)
+        previous = _local.block
+        self.previous.append(previous)
+        if previous is None:
+            # op -> where it was made; weak: a block must not keep the graphs it has seen alive
+            self.sites: weakref.WeakKeyDictionary[Value, Site] = weakref.WeakKeyDictionary()
+        elif previous is not self:
+            self.sites = previous.sites
         _local.block = self
         if previous is None:
             _count_thread(entering=True)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        _local.block = self.previous
-        if self.previous is None:
+        previous = self.previous.pop()
+        _local.block = previous
+        if previous is None:
             _count_thread(entering=False)
 
 

@@ -8,6 +8,7 @@ its shape (as numpy prints it), its dtype, and min / mean / max.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,7 +69,11 @@ def describe_parts(data: Any) -> tuple[str, ...]:
 def summary(array: np.ndarray) -> tuple[float, float, float]:
     """min, mean, max of a non-empty array (nan if it holds a nan, never a warning)."""
     with np.errstate(all="ignore"):  # inf - inf in the mean is nan, as it should be
-        return float(array.min()), float(array.mean(dtype=np.float64)), float(array.max())
+        low, mean, high = (float(array.min()), float(array.mean(dtype=np.float64)),
+                           float(array.max()))
+        if math.isinf(mean) and math.isfinite(low) and math.isfinite(high):  # the sum overflowed
+            mean = float(np.sum(array / np.float64(array.size)))  # each term at most max / size
+    return low, mean, high
 
 
 def element_values(data: Any) -> str | None:

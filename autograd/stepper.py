@@ -70,9 +70,11 @@ class Stepper:
         uid = f"stepper-{uuid.uuid4().hex[:12]}"
         head, rest = template().replace(UID_TOKEN, uid).split("__SVG__")
         middle, tail = rest.split("__DATA__")
-        # the data last, and `</` escaped: it would end the script element that holds it
-        return "".join([head, self._svg.replace(UID_TOKEN, uid), middle,
-                        self._data.replace("</", "<\\/"), tail])
+        # The data last, with every < > & as a JSON escape: inside a script element, `</` would
+        # end it, and `<!--<script` would send the HTML parser into a state where the real
+        # `</script>` no longer does (a name can hold either).
+        data = self._data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return "".join([head, self._svg.replace(UID_TOKEN, uid), middle, data, tail])
 
     def html(self) -> str:
         """A whole HTML page: the stepper, its script and styles inline, nothing to fetch."""
@@ -314,12 +316,11 @@ def page_data(drawing: Drawing, recorder: StepRecorder, shares: list[Share]) -> 
     """Everything the page's script needs, formatted: one record per step, the leaves' final
     gradients, and which boxes each step highlights and fills in."""
     steps = recorder.steps
-    last_share: dict[Value, int] = {step.output: max(step.sources, default=1) for step in steps}
-    last_share.update((leaf.value, max(leaf.sources, default=1)) for leaf in recorder.leaves)
+    last_share = {value: k for k, (_, value, _, _) in enumerate(shares)}  # completes it
     records = [step_record(step, drawing) for step in steps]
     rows = iter(row for record in records for row in record["inputs"] if "passed" in row)
     for k, (number, value, total, previous) in enumerate(shares):
-        complete = number >= last_share[value]
+        complete = k == last_share[value]  # two shares in one step (a * a): the second
         if k:  # after the seed, the shares come in the order of the input rows
             row = next(rows)
             row.update(total=describe(total), complete=complete,
@@ -336,6 +337,8 @@ def page_data(drawing: Drawing, recorder: StepRecorder, shares: list[Share]) -> 
     return {"steps": records, "leaves": leaves[:LEAVES_LISTED],
             "moreLeaves": max(0, len(leaves) - LEAVES_LISTED),
             "root": [shown_name(drawing.labels[root]), describe(root.data)],
+            "seed": describe(shares[0][2] if shares else  # a leaf root: its grad is the seed
+                             recorder.leaves[0].grad if recorder.leaves else 1.0),
             "folded": len(drawing.plan.group_of),
             "centres": [[round(x), round(y)] for x, y in drawing.layout.centres]}
 
@@ -382,7 +385,7 @@ def step_record(step: BackwardStep, drawing: Drawing) -> dict[str, Any]:
 def flow_text(grad: Any) -> str:
     """What an edge shows of the gradient it carries back: the number, or the tensor's shape."""
     parts = describe_parts(grad)
-    return parts[0] if len(parts) == 1 else f"grad {parts[0].split(' ')[0]}"
+    return parts[0] if len(parts) == 1 else f"grad {parts[0].rsplit(' ', 1)[0]}"  # the shape
 
 
 def argument_names(output: Value, rule: str) -> list[str] | None:

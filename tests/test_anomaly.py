@@ -170,3 +170,12 @@ def test_scopes_and_no_grad_keep_working_inside_and_after_a_block():
     after = ag.Value(1.0) * 2
     assert inside.scope == ("s",) and after.scope == ()
     assert not constant.requires_grad and after.requires_grad
+
+
+def test_one_block_entered_inside_itself_leaves_nothing_switched_on():
+    block = ag.detect_anomaly()
+    with block, block:
+        pass
+    assert value._watch is None and engine.watch_pass is None and not value._customised
+    with np.errstate(invalid="ignore"):
+        assert np.isnan(ag.log(ag.Value(-1.0)).item())  # no AnomalyError outside the block

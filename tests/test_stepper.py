@@ -223,3 +223,38 @@ def test_the_sweeps_untangle_crossed_inputs():
 def test_pull_towards_keeps_the_order_and_the_gaps_closest_to_what_is_wanted():
     assert pull_towards([0.0, 0.0], [10.0]) == [-5.0, 5.0]
     assert pull_towards([0.0, 30.0, 31.0], [10.0, 10.0]) == [0.0, 25.5, 35.5]
+
+
+def test_only_the_last_of_two_shares_in_one_step_completes_the_gradient():
+    a = ag.Value(3.0, name="a")
+    (step,) = page_data(ag.step_through(a * a).html())["steps"]
+    assert [(i["total"], i["complete"]) for i in step["inputs"]] == [("3", False), ("6", True)]
+
+
+@pytest.mark.parametrize("name", ["<!--<script>", "</script><p>", "a & b > c"])
+def test_markup_in_a_name_cannot_break_the_page_script(name):
+    """Inside the JSON every < > & is a \\u escape, so no name can end the script element or
+    put the parser in a state where the real </script> stops doing so."""
+    a = ag.Value(2.0, name=name)
+    page = ag.step_through(a * a).html()
+    script = page.split('class="stepper-data">', 1)[1].split("</script>", 1)[0]
+    assert not set("<>&") & set(script)
+    assert page_data(page)["steps"][0]["inputs"][0]["label"].startswith(name[:3])
+
+
+def test_the_seed_shown_is_the_one_given():
+    a = ag.Value(2.0, name="a")
+    assert page_data(ag.step_through(a * 2, 2.0).html())["seed"] == "2"
+    assert page_data(ag.step_through(a * 2).html())["seed"] == "1"
+    assert page_data(ag.step_through(a, 5.0).html())["seed"] == "5"  # a leaf root
+
+
+def test_an_edge_shows_the_whole_shape_of_a_matrix_gradient():
+    x = ag.Value(np.ones((3, 2)), name="x")
+    flows = [f[2] for step in page_data(ag.step_through((x * 2).sum()).html())["steps"]
+             for f in step["flows"]]
+    assert flows == ["grad (3, 2)", "grad (3, 2)"]
+
+
+def test_the_mean_of_huge_finite_values_is_finite():
+    assert describe(np.full(4, 1e308)) == "(4,) float64  min 1e+308  mean 1e+308  max 1e+308"
