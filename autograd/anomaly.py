@@ -165,7 +165,18 @@ def backward_check() -> engine.Trace | None:
     if block is None:
         return None
 
+    # A Value's gradient is the sum of the shares its users pass it: finite shares can still
+    # add up to an inf. An op's sum is its upstream g, checked when the op's turn comes; a
+    # leaf has no turn, so its running sums are kept here.
+    leaf_totals: dict[Value, Any] = {}
+
     def check_backward(node: Value, g: Any, passed: tuple) -> None:
+        upstream = g._data if isinstance(g, Value) else g
+        if not finite(upstream):
+            what = (f"received a gradient of {bad_values(upstream)}, the sum of the finite "
+                    f"shares passed to it")
+            raise AnomalyError(report(node, "backward", what, block.sites.get(node)))
+        inputs = value.inputs_of(node)
         for i, gp in enumerate(passed):
             if gp is None:
                 continue
@@ -173,6 +184,15 @@ def backward_check() -> engine.Trace | None:
             if not finite(data):
                 what = f"passed {bad_values(data)} to input {i} (upstream {describe(g)})"
                 raise AnomalyError(report(node, "backward", what, block.sites.get(node)))
+            leaf = inputs[i]
+            if leaf._op is None:
+                total = leaf_totals.get(leaf)
+                total = data if total is None else total + data
+                if not finite(total):
+                    what = (f"passed a finite share to input {i} that brings its gradient to "
+                            f"{bad_values(total)} (upstream {describe(g)})")
+                    raise AnomalyError(report(node, "backward", what, block.sites.get(node)))
+                leaf_totals[leaf] = total
 
     return check_backward
 

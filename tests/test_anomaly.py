@@ -179,3 +179,21 @@ def test_one_block_entered_inside_itself_leaves_nothing_switched_on():
     assert value._watch is None and engine.watch_pass is None and not value._customised
     with np.errstate(invalid="ignore"):
         assert np.isnan(ag.log(ag.Value(-1.0)).item())  # no AnomalyError outside the block
+
+
+def test_finite_shares_that_add_up_to_inf_are_caught_where_they_meet():
+    """Each sqrt passes 9e307 back, finite; their sum at the Value both use is inf."""
+    a = ag.Value(1e-300, name="a")
+    with pytest.raises(ag.AnomalyError, match=r"op 'mul' .* received a gradient of inf, the sum "
+                                              r"of the finite shares passed to it"), \
+            ag.detect_anomaly():
+        s = a * 1.0
+        (ag.sqrt(s) * 1.8e158 + ag.sqrt(s) * 1.8e158).backward()
+
+
+def test_finite_shares_that_add_up_to_inf_in_a_leaf_are_caught():
+    a = ag.Value(1e-300, name="a")
+    with pytest.raises(ag.AnomalyError, match=r"op 'sqrt' .* passed a finite share to input 0 "
+                                              r"that brings its gradient to inf"), \
+            ag.detect_anomaly():
+        (ag.sqrt(a) * 1.8e158 + ag.sqrt(a) * 1.8e158).backward()
