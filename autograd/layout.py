@@ -4,7 +4,10 @@ Graphviz.
 The method is Sugiyama's, in its simplest form:
 1. Layers: each node's layer is its longest distance to the output (layer 0, drawn on the
    right), so every edge points from left to right. An edge that spans several layers gets a
-   chain of dummy points, one per layer it crosses, through which it is drawn.
+   chain of dummy points, one per layer it crosses, through which it is drawn; one that spans
+   more than MAX_DUMMIES layers (a Value reused all along a long chain, like an RNN's weight)
+   is drawn straight from tail to head and shapes nothing, so that the work and the page stay
+   linear in the graph's size rather than quadratic.
 2. Order within each layer: start from the order a walk back from the output meets the nodes
    (inputs in argument order), then sweep the layers a few times, each time sorting a layer by
    the barycentre (the mean position) of its neighbours in the layer just swept. Keep the
@@ -27,6 +30,7 @@ SWEEPS = 4  # each down and back; more rarely removes another crossing
 LAYER_GAP = 44.0  # between columns, for the edges' curves
 NODE_GAP = 14.0  # between boxes of one column
 DUMMY_HEIGHT = 3.0  # the room an edge takes where it crosses a column
+MAX_DUMMIES = 8  # a longer edge is drawn straight, without dummies
 DUMMY_GAP = 3.0  # between an edge crossing a column and its neighbours there
 MARGIN = 12.0
 
@@ -56,19 +60,19 @@ def layered_layout(sizes: list[tuple[float, float]], edges: list[tuple[int, int]
     heights = [h for _, h in sizes]
     widths = [w for w, _ in sizes]
     chains: list[list[int]] = []
+    links: list[tuple[int, int]] = []  # between adjacent layers: what orders and places nodes
     for tail, head in forward:
         chain = [tail]
-        for depth in range(layer[tail] - 1, layer[head], -1):
-            layer_of.append(depth)
-            heights.append(DUMMY_HEIGHT)
-            widths.append(0.0)
-            chain.append(len(layer_of) - 1)
+        if layer[tail] - layer[head] - 1 <= MAX_DUMMIES:
+            for depth in range(layer[tail] - 1, layer[head], -1):
+                layer_of.append(depth)
+                heights.append(DUMMY_HEIGHT)
+                widths.append(0.0)
+                chain.append(len(layer_of) - 1)
+            links += itertools.pairwise([*chain, head])
         chain.append(head)
         chains.append(chain)
     ports: dict[tuple[int, int], float] = {}  # (tail, head) of a link -> where it meets head
-    links: list[tuple[int, int]] = []
-    for chain in chains:
-        links += itertools.pairwise(chain)
     slots: dict[int, int] = {}
     for tail, head in links:  # argument order: a link's slot among its head's incoming links
         ports[tail, head] = slots.get(head, 0)

@@ -258,3 +258,17 @@ def test_an_edge_shows_the_whole_shape_of_a_matrix_gradient():
 
 def test_the_mean_of_huge_finite_values_is_finite():
     assert describe(np.full(4, 1e308)) == "(4,) float64  min 1e+308  mean 1e+308  max 1e+308"
+
+
+def test_an_input_reused_along_a_long_chain_keeps_the_layout_linear():
+    """Node 0 feeds each of 200 chained nodes (an RNN's weight): with a dummy point per layer
+    crossed, its edges alone would need ~20,000; longer edges are drawn straight instead."""
+    from autograd.layout import MAX_DUMMIES
+
+    count = 201
+    edges = [(i, i + 1) for i in range(1, count - 1)] + [(0, i) for i in range(1, count)]
+    layout = layered_layout([(40.0, 20.0)] * count, edges, list(range(count)))
+    assert max(len(route) for route in layout.routes) <= MAX_DUMMIES + 2
+    assert len(layout.centres) == count
+    assert all(x0 < x1 for (x0, _), (x1, _) in zip(layout.centres[1:], layout.centres[2:],
+                                                      strict=False))
