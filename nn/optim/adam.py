@@ -7,7 +7,17 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, Params, Scratch, betas, flag, real
+from nn.optim.optimizer import (
+    Optimizer,
+    Params,
+    Scratch,
+    betas,
+    flag,
+    real,
+    update_running_mean,
+    update_running_square,
+    with_weight_decay,
+)
 
 
 class Adam(Optimizer):
@@ -61,15 +71,9 @@ class Adam(Optimizer):
         if weight_decay and self.decoupled_weight_decay:
             param *= 1 - lr * weight_decay
         elif weight_decay:
-            g = np.multiply(param, weight_decay, out=scratch(1, param))
-            g += grad
-        np.subtract(g, m, out=s)  # m += (1 - beta1) (g - m), PyTorch's (lerp) form of m's update
-        s *= 1 - beta1
-        m += s
-        v *= beta2
-        np.multiply(g, 1 - beta2, out=s)
-        s *= g
-        v += s
+            g = with_weight_decay(grad, param, weight_decay, scratch(1, param))
+        update_running_mean(m, g, beta1, s)
+        update_running_square(v, g, beta2, s)
         if group["amsgrad"]:
             v_max = state.get("max_exp_avg_sq")
             if v_max is None:

@@ -306,6 +306,34 @@ class Optimizer:
 
 # -- checks and conversions shared by the optimizers -------------------------------------------
 
+# -- the update steps several optimizers share, in place on numpy arrays --------------------
+def with_weight_decay(grad: np.ndarray, param: np.ndarray, weight_decay: float,
+                      out: np.ndarray) -> np.ndarray:
+    """g = grad + weight_decay * p (L2 regularisation, PyTorch's coupled weight decay), in
+    `out`, which is returned."""
+    np.multiply(param, weight_decay, out=out)
+    out += grad
+    return out
+
+
+def update_running_mean(mean: np.ndarray, x: np.ndarray, decay: float,
+                        work: np.ndarray) -> None:
+    """mean = decay * mean + (1 - decay) * x, as PyTorch computes it: mean += (1 - decay) *
+    (x - mean) (its lerp form)."""
+    np.subtract(x, mean, out=work)
+    work *= 1 - decay
+    mean += work
+
+
+def update_running_square(average: np.ndarray, g: np.ndarray, decay: float,
+                          work: np.ndarray) -> None:
+    """average = decay * average + (1 - decay) * g^2 (Adam's v, RMSprop's square_avg)."""
+    average *= decay
+    np.multiply(g, 1 - decay, out=work)
+    work *= g
+    average += work
+
+
 def real(group: dict[str, Any], name: str, where: str, minimum: float | None = 0.0) -> float:
     """group[name] as a float, refused if it is not a number or is below `minimum`."""
     value = _plain(group[name])

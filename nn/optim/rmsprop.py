@@ -6,7 +6,16 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, Params, Scratch, flag, real
+from nn.optim.optimizer import (
+    Optimizer,
+    Params,
+    Scratch,
+    flag,
+    real,
+    update_running_mean,
+    update_running_square,
+    with_weight_decay,
+)
 
 
 class RMSprop(Optimizer):
@@ -61,17 +70,11 @@ class RMSprop(Optimizer):
         s = scratch(0, param)
         g = grad
         if weight_decay:
-            g = np.multiply(param, weight_decay, out=scratch(1, param))
-            g += grad
-        v *= alpha
-        np.multiply(g, 1 - alpha, out=s)
-        s *= g
-        v += s
+            g = with_weight_decay(grad, param, weight_decay, scratch(1, param))
+        update_running_square(v, g, alpha, s)
         if group["centered"]:
             mu = state["grad_avg"]
-            np.subtract(g, mu, out=s)  # mu += (1 - alpha) (g - mu), PyTorch's (lerp) form
-            s *= 1 - alpha
-            mu += s
+            update_running_mean(mu, g, alpha, s)
             np.multiply(mu, mu, out=s)
             np.subtract(v, s, out=s)
             np.sqrt(s, out=s)

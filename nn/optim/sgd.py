@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from nn.optim.optimizer import Optimizer, Params, Scratch, flag, real
+from nn.optim.optimizer import Optimizer, Params, Scratch, flag, real, with_weight_decay
 
 
 class SGD(Optimizer):
@@ -66,9 +66,7 @@ class SGD(Optimizer):
         s = scratch(0, param)
         d = grad
         if weight_decay:
-            np.multiply(param, weight_decay, out=s)
-            s += grad
-            d = s
+            d = with_weight_decay(grad, param, weight_decay, s)
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:  # p's dtype and memory layout, whatever the gradient's
