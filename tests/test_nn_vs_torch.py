@@ -93,6 +93,9 @@ def test_our_weights_in_torch_give_the_same_values_and_gradients(case, mode):
     for i, (m, e) in enumerate(zip(mine, expected, strict=True)):
         assert m.shape == tuple(e.shape), f"output {i}"
         assert_close(case, f"output {i}", m.numpy(), as_numpy(e))
+    torch_state = theirs.state_dict()
+    for name, array in ours.state_dict().items():  # buffers updated by a training forward
+        assert_close(case, f"state {name} after the forward", array, as_numpy(torch_state[name]))
     if not any(m.requires_grad for m in mine):  # e.g. a loss of two constant arrays
         return
     sum((m * g).sum() for m, g in zip(mine, upstream, strict=True)).backward()
@@ -108,9 +111,6 @@ def test_our_weights_in_torch_give_the_same_values_and_gradients(case, mode):
             assert p.grad is None or not np.any(p.grad), name
         else:
             assert_close(case, f"gradient of {name}", p.grad, as_numpy(t.grad))
-    torch_state = theirs.state_dict()
-    for name, array in ours.state_dict().items():  # buffers updated by a training forward
-        assert_close(case, f"state {name} after the forward", array, as_numpy(torch_state[name]))
 
 
 @each_module
